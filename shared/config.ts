@@ -1,0 +1,416 @@
+// The one configuration loader: tieout.config.yaml validated by zod, overlaid with the environment (the only reader of it).
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { isValidCutoff, isValidTimeZone } from './domain/business-date.ts';
+import { CHECK_CODES, isCheckCode, type CheckCode, type CheckConfig } from './domain/checks.ts';
+import { parseDurationHours } from './domain/instant.ts';
+import { err, ok, type Result } from './domain/result.ts';
+import { AT_KEY, readYamlFile } from './yaml-file.ts';
+
+
+
+/** The owners every check defaults to (DESIGN §6); a config file may describe them and add more. */
+export const DEFAULT_OWNER_NAMES = ['payments', 'fulfilment', 'finance', 'support', 'data'] as const;
+
+export const DEFAULT_CONFIG_FILE = 'tieout.config.yaml';
+export const DEFAULT_RULES_FILE = 'tieout.rules.yaml';
+export const DEFAULT_DATA_DIR = '.tieout';
+export const DEFAULT_PORT = 8080;
+
+// ---------------------------------------------------------------------------------------------
+// The file schema
+
+const NonEmpty = z.string().trim().min(1, 'must not be empty');
+const NonEmptyList = (fallback: readonly string[]) => z.array(NonEmpty).default(() => [...fallback]);
+
+/** A YAML key with no value (`report:`) reads as null; treat it as absent so the section's defaults apply. */
+const section = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === null ? undefined : v), schema);
+
+// `@payments-team`, a user-group mention `<!subteam^S0123>` (optionally `|@handle`), or a user mention `<@U0123>`.
+const SLACK_TARGET = /^(@[\w.-]+|<!subteam\^[A-Z0-9]+(\|@?[\w.-]+)?>|<@[UW][A-Z0-9]+>)$/;
+
+const OwnerSchema = section(
+  z
+    .strictObject({
+      slack: z
+        .string()
+        .regex(SLACK_TARGET, 'must be a Slack handle like @payments-team or a user-group mention like <!subteam^S0123>')
+        .optional(),
+      description: z.string().optional(),
+    })
+    .prefault({}),
+);
+
+const knownCodes = `known codes: ${CHECK_CODES.join(', ')}`;
+
+const WindowsSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
+  const out: Partial<Record<CheckCode, number | null>> = {};
+  for (const [code, value] of Object.entries(raw)) {
+    if (!isCheckCode(code)) {
+      ctx.addIssue({ code: 'custom', path: [code], params: AT_KEY, message: `unknown check code; ${knownCodes}` });
+      continue;
+    }
+    const hours = typeof value === 'string' || typeof value === 'number' ? parseDurationHours(value) : undefined;
+    if (hours === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [code],
+        message: `not a window: write a duration such as 6h, 48h or 5d, a number of hours, or none (got ${JSON.stringify(value)})`,
+      });
+      continue;
+    }
+    out[code] = hours;
+  }
+  return out;
+});
+
+const CheckOwnersSchema = z.record(z.string(), NonEmpty).transform((raw, ctx) => {
+  const out: Partial<Record<CheckCode, string>> = {};
+  for (const [code, owner] of Object.entries(raw)) {
+    if (!isCheckCode(code)) ctx.addIssue({ code: 'custom', path: [code], params: AT_KEY, message: `unknown check code; ${knownCodes}` });
+    else out[code] = owner;
+  }
+  return out;
+});
+
+const GcpFileSchema = z.strictObject({
+  projectId: NonEmpty.optional(),
+  region: NonEmpty.optional(),
+  topic: NonEmpty.optional(),
+  subscription: NonEmpty.optional(),
+  database: NonEmpty.optional(),
+  dataset: NonEmpty.optional(),
+});
+
+/** The schema of tieout.config.yaml: unknown keys are errors, every omitted setting takes its documented default. */
+export const ConfigFileSchema = z
+  .strictObject({
+    backend: z.enum(['embedded', 'gcp']).default('embedded'),
+    dataDir: NonEmpty.optional(),
+    rulesPath: NonEmpty.optional(),
+    timeZone: z
+      .string()
+      .refine(isValidTimeZone, 'not a known IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)')
+      .default('UTC'),
+    cutoff: z.string().refine(isValidCutoff, 'must be a local time HH:MM from 00:00 to 23:59').default('06:00'),
+    windows: section(WindowsSchema.prefault({})),
+    owners: section(z.record(NonEmpty, OwnerSchema).prefault({})),
+    checkOwners: section(CheckOwnersSchema.prefault({})),
+    processor: section(
+      z
+        .strictObject({
+          gateways: NonEmptyList(['stripe']),
+          metadataKeys: NonEmptyList(['order_number', 'order_id', 'order']),
+        })
+        .prefault({}),
+    ),
+    keys: section(
+      z
+        .strictObject({
+          stripPrefixes: NonEmptyList(['#']),
+          stripSuffixes: NonEmptyList([]),
+          logisticsReferencePrefixes: NonEmptyList([]),
+          caseSensitive: z.boolean().default(false),
+        })
+        .prefault({}),
+    ),
+    settlement: section(z.strictObject({ enabled: z.boolean().default(false) }).prefault({})),
+    warehouse: section(
+      z
+        .strictObject({
+          columns: section(
+            z
+              .strictObject({
+                entryId: NonEmpty.default('entry_id'),
+                orderId: NonEmpty.default('order_id'),
+                entryType: NonEmpty.default('entry_type'),
+                amount: NonEmpty.default('amount'),
+                currency: NonEmpty.default('currency'),
+                bookedAt: NonEmpty.default('booked_at'),
+              })
+              .prefault({}),
+          ),
+        })
+        .prefault({}),
+    ),
+    report: section(
+      z
+        .strictObject({
+          escalateAmount: z.number().int('must be a whole number of minor units').min(0).optional(),
+          escalateAgeHours: z.number().min(0).optional(),
+        })
+        .prefault({}),
+    ),
+    narration: section(
+      z
+        .strictObject({
+          model: NonEmpty.default('claude-sonnet-4-5'),
+          timeoutMs: z.number().int().positive().default(20_000),
+          maxTokens: z.number().int().positive().default(2_000),
+        })
+        .prefault({}),
+    ),
+    slack: section(z.strictObject({ channel: NonEmpty.optional() }).prefault({})),
+    gcp: section(GcpFileSchema.optional()),
+  })
+  .superRefine(
+    (file, ctx) => {
+      // Runs even when other keys failed, so an unknown owner is listed with every other problem.
+      const owners: unknown = file.owners;
+      const checkOwners: unknown = file.checkOwners;
+      if (!isRecord(checkOwners)) return;
+      const known = new Set<string>([...DEFAULT_OWNER_NAMES, ...(isRecord(owners) ? Object.keys(owners) : [])]);
+      for (const [code, owner] of Object.entries(checkOwners)) {
+        if (typeof owner === 'string' && !known.has(owner)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['checkOwners', code],
+            message: `unknown owner ${JSON.stringify(owner)}; define it under owners or use one of ${[...known].join(', ')}`,
+          });
+        }
+      }
+    },
+    { when: (payload) => isRecord(payload.value) },
+  );
+
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The resolved configuration
+
+export type OwnerConfig = { readonly slack?: string; readonly description?: string };
+
+export type GcpConfig = {
+  readonly projectId: string;
+  readonly region: string;
+  readonly topic: string;
+  readonly subscription: string;
+  readonly database: string;
+  readonly dataset: string;
+};
+
+/** Values only the environment provides; never printed (see `redactConfig`). */
+export type Secrets = {
+  /** Shopify webhook signing secrets; more than one while a secret is being rotated. */
+  readonly shopify: readonly string[];
+  /** Stripe `whsec_` endpoint secrets. */
+  readonly stripe: readonly string[];
+  /** ShipBob (Standard Webhooks) `whsec_` secrets. */
+  readonly shipbob: readonly string[];
+  /** Bearer token for the order API and the feed endpoints. */
+  readonly apiToken: string | undefined;
+  readonly slackBotToken: string | undefined;
+  readonly anthropicApiKey: string | undefined;
+};
+
+/** The validated configuration every command and service runs with; paths are absolute. */
+export type Config = {
+  /** The config file that was read, if any. */
+  readonly configPath: string | undefined;
+  readonly backend: 'embedded' | 'gcp';
+  readonly dataDir: string;
+  readonly rulesPath: string;
+  readonly timeZone: string;
+  readonly cutoff: string;
+  /** Per-check window overrides in hours; null means the break has no window (never timing). */
+  readonly windows: Readonly<Partial<Record<CheckCode, number | null>>>;
+  /** Every owner: the five defaults plus any the file adds. */
+  readonly owners: Readonly<Record<string, OwnerConfig>>;
+  readonly checkOwners: Readonly<Partial<Record<CheckCode, string>>>;
+  readonly processor: { readonly gateways: readonly string[]; readonly metadataKeys: readonly string[] };
+  readonly keys: {
+    readonly stripPrefixes: readonly string[];
+    readonly stripSuffixes: readonly string[];
+    readonly logisticsReferencePrefixes: readonly string[];
+    readonly caseSensitive: boolean;
+  };
+  readonly settlement: { readonly enabled: boolean };
+  readonly warehouse: {
+    readonly columns: {
+      readonly entryId: string;
+      readonly orderId: string;
+      readonly entryType: string;
+      readonly amount: string;
+      readonly currency: string;
+      readonly bookedAt: string;
+    };
+  };
+  readonly report: { readonly escalateAmount?: number; readonly escalateAgeHours?: number };
+  readonly narration: { readonly model: string; readonly timeoutMs: number; readonly maxTokens: number };
+  readonly slack: { readonly channel: string | undefined };
+  /** Present when every GCP setting is known; always present when `backend` is `gcp`. */
+  readonly gcp: GcpConfig | undefined;
+  readonly port: number;
+  readonly secrets: Secrets;
+};
+
+export type ConfigInput = {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** `--config`: must exist when given. */
+  readonly configPath?: string | undefined;
+  /** `--rules` */
+  readonly rulesPath?: string | undefined;
+  /** `--data-dir`: overrides TIEOUT_DATA_DIR and the file. */
+  readonly dataDir?: string | undefined;
+};
+
+const GCP_ENV: Readonly<Record<keyof GcpConfig, string>> = {
+  projectId: 'GOOGLE_CLOUD_PROJECT',
+  region: 'TIEOUT_GCP_REGION',
+  topic: 'TIEOUT_PUBSUB_TOPIC',
+  subscription: 'TIEOUT_PUBSUB_SUBSCRIPTION',
+  database: 'TIEOUT_FIRESTORE_DATABASE',
+  dataset: 'TIEOUT_BQ_DATASET',
+};
+
+/**
+ * Loads the configuration: the YAML file (the named one, else `tieout.config.yaml` in `cwd` when
+ * present), then the environment over it, then the explicit inputs over both. Paths resolve
+ * against `cwd`. Returns every problem at once — file errors with their line, then environment errors.
+ */
+export function loadConfig(input: ConfigInput): Result<Config> {
+  const { cwd } = input;
+  const env = (name: string): string | undefined => {
+    const value = input.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const errors: string[] = [];
+
+  // 1. The file.
+  const explicitPath = input.configPath === undefined ? undefined : resolve(cwd, input.configPath);
+  const defaultPath = resolve(cwd, DEFAULT_CONFIG_FILE);
+  const configPath = explicitPath ?? (existsSync(defaultPath) ? defaultPath : undefined);
+  let file: ConfigFile | undefined;
+  if (configPath === undefined) {
+    file = ConfigFileSchema.parse({});
+  } else {
+    const read = readYamlFile(configPath, ConfigFileSchema, displayPath(cwd, configPath));
+    if (read.ok) file = read.value;
+    else errors.push(...read.errors);
+  }
+
+  // 2. The environment.
+  const timeZone = env('TIEOUT_TIME_ZONE');
+  if (timeZone !== undefined && !isValidTimeZone(timeZone)) {
+    errors.push(`TIEOUT_TIME_ZONE: not a known IANA time zone: ${JSON.stringify(timeZone)}`);
+  }
+  const cutoff = env('TIEOUT_CUTOFF');
+  if (cutoff !== undefined && !isValidCutoff(cutoff)) {
+    errors.push(`TIEOUT_CUTOFF: must be a local time HH:MM from 00:00 to 23:59, got ${JSON.stringify(cutoff)}`);
+  }
+  const portText = env('PORT');
+  let port = DEFAULT_PORT;
+  if (portText !== undefined) {
+    const n = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+    if (Number.isInteger(n) && n >= 1 && n <= 65_535) port = n;
+    else errors.push(`PORT: must be an integer from 1 to 65535, got ${JSON.stringify(portText)}`);
+  }
+
+  if (file === undefined) return err(...errors);
+
+  // 3. GCP settings: the environment fills or overrides the file; all six are needed for the gcp backend.
+  const gcpDraft: Partial<Record<keyof GcpConfig, string>> = {};
+  for (const key of Object.keys(GCP_ENV) as (keyof GcpConfig)[]) {
+    const value = env(GCP_ENV[key]) ?? file.gcp?.[key];
+    if (value !== undefined) gcpDraft[key] = value;
+  }
+  const missingGcp = (Object.keys(GCP_ENV) as (keyof GcpConfig)[]).filter((key) => gcpDraft[key] === undefined);
+  if (file.backend === 'gcp') {
+    for (const key of missingGcp) {
+      errors.push(`gcp.${key}: required when backend is gcp (set it in the config file or in ${GCP_ENV[key]})`);
+    }
+  }
+  if (errors.length > 0) return err(...errors);
+  const gcp = missingGcp.length === 0 ? (gcpDraft as GcpConfig) : undefined;
+
+  const owners: Record<string, OwnerConfig> = {};
+  for (const name of DEFAULT_OWNER_NAMES) owners[name] = {};
+  for (const [name, owner] of Object.entries(file.owners)) owners[name] = dropUndefined(owner);
+
+  const dataDir = input.dataDir ?? env('TIEOUT_DATA_DIR') ?? file.dataDir ?? DEFAULT_DATA_DIR;
+  const rulesPath = input.rulesPath ?? file.rulesPath ?? DEFAULT_RULES_FILE;
+
+  return ok({
+    configPath,
+    backend: file.backend,
+    dataDir: resolve(cwd, dataDir),
+    rulesPath: resolve(cwd, rulesPath),
+    timeZone: timeZone ?? file.timeZone,
+    cutoff: cutoff ?? file.cutoff,
+    windows: file.windows,
+    owners,
+    checkOwners: file.checkOwners,
+    processor: file.processor,
+    keys: file.keys,
+    settlement: file.settlement,
+    warehouse: file.warehouse,
+    report: dropUndefined(file.report),
+    narration: file.narration,
+    slack: { channel: env('TIEOUT_SLACK_CHANNEL') ?? file.slack.channel },
+    gcp,
+    port,
+    secrets: {
+      shopify: secretList(env('TIEOUT_SHOPIFY_SECRET')),
+      stripe: secretList(env('TIEOUT_STRIPE_SECRET')),
+      shipbob: secretList(env('TIEOUT_SHIPBOB_SECRET')),
+      apiToken: env('TIEOUT_API_TOKEN'),
+      slackBotToken: env('SLACK_BOT_TOKEN'),
+      anthropicApiKey: env('ANTHROPIC_API_KEY'),
+    },
+  });
+}
+
+/** A copy safe to print: every secret becomes `'<set>'` when present and undefined when not. */
+export type RedactedConfig = Omit<Config, 'secrets'> & { readonly secrets: { readonly [K in keyof Secrets]: '<set>' | undefined } };
+
+/** Returns a copy of the configuration with every secret replaced by `'<set>'` (or undefined when unset). */
+export function redactConfig(config: Config): RedactedConfig {
+  const s = config.secrets;
+  const mark = (value: string | readonly string[] | undefined): '<set>' | undefined =>
+    value === undefined || value.length === 0 ? undefined : '<set>';
+  return {
+    ...config,
+    secrets: {
+      shopify: mark(s.shopify),
+      stripe: mark(s.stripe),
+      shipbob: mark(s.shipbob),
+      apiToken: mark(s.apiToken),
+      slackBotToken: mark(s.slackBotToken),
+      anthropicApiKey: mark(s.anthropicApiKey),
+    },
+  };
+}
+
+/** Comma-separated secrets (several while one is being rotated), trimmed, empties dropped. */
+function secretList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Names a file relative to the working directory when it lies inside it, so messages stay short. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The part of the configuration the checks read. */
+export function checkConfigOf(config: Config): CheckConfig {
+  return {
+    windows: config.windows,
+    owners: config.checkOwners,
+    processorGateways: config.processor.gateways,
+    settlementEnabled: config.settlement.enabled,
+  };
+}
