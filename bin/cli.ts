@@ -13,7 +13,11 @@ import {
   type CommandContext,
   type GlobalOptions,
 } from './commands/context.ts';
+import { runMatch } from './commands/match.ts';
+import { runOrder } from './commands/order.ts';
+import { runReplay, type ReplayOptions } from './commands/replay.ts';
 import { runRulesCheck } from './commands/rules-check.ts';
+import { runServe } from './commands/serve.ts';
 
 /** A command's implementation: receives the context and its commander command (for arguments and options). */
 type CommandBody = (ctx: CommandContext, command: Command) => Promise<number>;
@@ -82,7 +86,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .command('serve')
     .summary('run ingest, matcher, order API and nightly scheduler in one process')
     .description('run ingest, matcher, order API and the nightly scheduler in one process, every HTTP route on one port (PORT, default 8080)')
-    .action(action(unbuilt('serve')));
+    .action(action((ctx) => runServe(ctx)));
 
   program
     .command('import')
@@ -99,7 +103,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .command('match')
     .summary('apply everything pending on the bus, then exit')
     .description('apply every event pending on the bus to order state, then exit (embedded backend)')
-    .action(action(unbuilt('match')));
+    .action(action(runMatch));
 
   program
     .command('report')
@@ -120,7 +124,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .description('show what every source says about one order, its open breaks, its event timeline and what past reports said')
     .argument('<key>', 'order key (the storefront order number, e.g. 80213) or a provisional key')
     .option('--json', 'print JSON instead of text')
-    .action(action(unbuilt('order')));
+    .action(action((ctx, command) => runOrder(ctx, command.args[0] as string, command.opts<{ json?: boolean }>())));
 
   program
     .command('replay')
@@ -130,7 +134,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .option('--to <date>', 'last business date to replay (YYYY-MM-DD)', date)
     .option('--order <key>', 'replay only this order')
     .addOption(new Option('--into <target>', 'fold into a shadow state, or into live state').choices(['shadow', 'live']).default('shadow'))
-    .action(action(unbuilt('replay')));
+    .action(action((ctx, command) => runReplay(ctx, command.opts<ReplayOptions>(), io.isTty ?? false)));
 
   program
     .command('accept')

@@ -7,5 +7,6 @@ const cli = buildProgram({
   env: process.env,
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
+  isTty: process.stderr.isTTY === true,
 });
 process.exitCode = await cli.run(process.argv.slice(2));

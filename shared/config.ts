@@ -152,6 +152,14 @@ export const ConfigFileSchema = z
         .prefault({}),
     ),
     slack: section(z.strictObject({ channel: NonEmpty.optional() }).prefault({})),
+    matcher: section(
+      z
+        .strictObject({
+          batchSize: z.number().int().min(1).max(10_000).default(2_000),
+          leaseSeconds: z.number().min(1).max(600).default(30),
+        })
+        .prefault({}),
+    ),
     gcp: section(GcpFileSchema.optional()),
   })
   .superRefine(
@@ -239,6 +247,8 @@ export type Config = {
   readonly report: { readonly escalateAmount?: number; readonly escalateAgeHours?: number };
   readonly narration: { readonly model: string; readonly timeoutMs: number; readonly maxTokens: number };
   readonly slack: { readonly channel: string | undefined };
+  /** Matcher batching: events per transaction, and how long a pulled batch is leased before redelivery. */
+  readonly matcher: { readonly batchSize: number; readonly leaseSeconds: number };
   /** Present when every GCP setting is known; always present when `backend` is `gcp`. */
   readonly gcp: GcpConfig | undefined;
   readonly port: number;
@@ -349,6 +359,7 @@ export function loadConfig(input: ConfigInput): Result<Config> {
     report: dropUndefined(file.report),
     narration: file.narration,
     slack: { channel: env('TIEOUT_SLACK_CHANNEL') ?? file.slack.channel },
+    matcher: file.matcher,
     gcp,
     port,
     secrets: {

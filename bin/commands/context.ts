@@ -16,6 +16,8 @@ export type CliIo = {
   readonly stderr: (s: string) => void;
   /** The clock, as an ISO instant; tests pass a fixed one. */
   readonly now?: () => string;
+  /** Whether stderr is a terminal (progress redraws in place). */
+  readonly isTty?: boolean;
 };
 
 /** The global options, as commander names them. */

@@ -71,6 +71,8 @@ export function applyEvent(ledger: Ledger, event: CanonicalEvent): Applied {
   const { key, absorb } = route(event.refs, ledgerView(ledger));
   let doc = ledger.docs.get(key) ?? emptyState(key);
   const duplicate = hasSeen(doc, event.id) || absorb.some((k) => hasSeen(ledger.docs.get(k) ?? emptyState(k), event.id));
+  // The join is idempotent, so a duplicate that links nothing new changes nothing: leave the doc as it is.
+  if (duplicate && absorb.length === 0) return { key, duplicate, absorbed: absorb };
   for (const k of absorb) {
     const other = ledger.docs.get(k);
     if (other !== undefined) doc = mergeStates(doc, other);

@@ -78,26 +78,27 @@ export function storyEvents(s: OrderStory): CanonicalEvent[] {
   if (s.disputed !== 'none') out.push(dispute({ pi, amount: captured, currency: c, at: at(40), disputeId: `dp_${number}` }));
   if (s.disputed === 'won') out.push(dispute({ pi, amount: captured, currency: c, at: at(45), disputeId: `dp_${number}`, status: 'won' }));
   if (s.foreignPayment) out.push(payment({ pi: `${pi}_fx`, order: number, amount: 777, currency: c === 'EUR' ? 'GBP' : 'EUR', createdAt: at(0.6) }));
-  if (s.settled && captured > 0) out.push(settlement({ pi, net: captured, currency: c, payoutId: `po_${s.n % 3}`, at: at(48) }));
+  if (s.settled && captured > 0) out.push(settlement({ pi, net: captured, currency: c, payoutId: `po_${Math.floor(s.n / 8)}`, at: at(48) }));
   return out;
 }
 
 /** Event histories for `min..max` orders, plus a few stray records no order claims and a payout. */
-export const historyArb = (min = 1, max = 6): fc.Arbitrary<CanonicalEvent[]> =>
+/** `offset` shifts order numbers and stray ids, so histories drawn with different offsets are disjoint. */
+export const historyArb = (min = 1, max = 6, offset = 0): fc.Arbitrary<CanonicalEvent[]> =>
   fc
     .integer({ min, max })
-    .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => storyArb(i))))
+    .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => storyArb(offset + i))))
     .chain((stories) =>
       fc.record({ stories: fc.constant(stories), strays: fc.integer({ min: 0, max: 2 }), withPayout: fc.boolean() }),
     )
     .map(({ stories, strays, withPayout }) => {
       const events = stories.flatMap(storyEvents);
       for (let k = 0; k < strays; k++) {
-        events.push(payment({ pi: `pi_stray_${k}`, amount: 1234, createdAt: at(5 + k), withIntent: k % 2 === 0 }));
-        events.push(shipment({ orderId: `99${k}`, shipmentId: `sh_stray_${k}`, at: at(6 + k) }));
-        events.push(booking({ order: `${9000 + k}`, amount: 4321, at: at(7 + k), entryId: `le_stray_${k}` }));
+        events.push(payment({ pi: `pi_stray_${offset}_${k}`, amount: 1234, createdAt: at(5 + k), withIntent: k % 2 === 0 }));
+        events.push(shipment({ orderId: `99${offset}${k}`, shipmentId: `sh_stray_${offset}_${k}`, at: at(6 + k) }));
+        events.push(booking({ order: `${900000 + offset * 10 + k}`, amount: 4321, at: at(7 + k), entryId: `le_stray_${offset}_${k}` }));
       }
-      if (withPayout) events.push(payout({ payoutId: 'po_0', amount: 9999, at: at(60) }), payout({ payoutId: 'po_0', snapshot: false, lines: [{ net: 9000 }], at: at(61) }));
+      if (withPayout) events.push(payout({ payoutId: `po_${offset}`, amount: 9999, at: at(60) }), payout({ payoutId: `po_${offset}`, snapshot: false, lines: [{ net: 9000 }], at: at(61) }));
       return events;
     });
 

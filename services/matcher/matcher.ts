@@ -1,0 +1,144 @@
+// The matcher: pulls canonical events off the bus and folds them into order state, exactly once in effect.
+import type { CheckConfig } from '#shared/domain/checks.ts';
+import { CanonicalEventSchema, type CanonicalEvent } from '#shared/domain/events.ts';
+import type { Logger } from '#shared/log.ts';
+import type { Delivery, EventBus } from '#shared/ports/event-bus.ts';
+import type { OrderStateStore } from '#shared/ports/order-state-store.ts';
+import { foldEvents } from './fold.ts';
+
+export type MatcherOptions = {
+  readonly bus: EventBus;
+  readonly store: OrderStateStore;
+  readonly subscription: string;
+  readonly checkConfig: CheckConfig;
+  readonly log: Logger;
+  /** The clock (ISO instant), injected so tests can fix it. */
+  readonly now?: () => string;
+  readonly batchSize?: number;
+  readonly leaseMs?: number;
+  /** How long `run` waits before polling an empty bus again. */
+  readonly idleMs?: number;
+};
+
+/** Counts since the matcher started. */
+export type MatcherStats = {
+  received: number;
+  applied: number;
+  duplicates: number;
+  merged: number;
+  /** Messages given back because they could not be read or applied (dead-lettered after N attempts). */
+  rejected: number;
+  batches: number;
+  orders: Set<string>;
+};
+
+export type Matcher = {
+  /** Pulls and applies one batch; returns how many messages it received (0 when the bus was empty). */
+  runOnce(): Promise<number>;
+  /**
+   * Applies everything pending, then resolves. Messages still leased by a matcher that stopped
+   * (a crash) are waited for until their lease ends, so nothing is left behind.
+   */
+  drain(options?: { readonly onWait?: (leased: number) => void }): Promise<MatcherStats>;
+  /** Runs until `stop()`; the batch in hand is finished, committed and acked before it resolves. */
+  run(): Promise<MatcherStats>;
+  stop(): void;
+  readonly stats: MatcherStats;
+};
+
+type Parsed = { delivery: Delivery; event: CanonicalEvent };
+
+function parse(d: Delivery): { ok: true; value: Parsed } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(d.data);
+  } catch (e) {
+    return { ok: false, error: `not JSON: ${(e as Error).message}` };
+  }
+  const r = CanonicalEventSchema.safeParse(json);
+  if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  return { ok: true, value: { delivery: d, event: r.data } };
+}
+
+/** Creates a matcher over a bus subscription and a state store. */
+export function createMatcher(options: MatcherOptions): Matcher {
+  const { bus, store, subscription, checkConfig, log } = options;
+  const now = options.now ?? (() => new Date().toISOString());
+  const batchSize = options.batchSize ?? 2000;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const idleMs = options.idleMs ?? 500;
+  const stats: MatcherStats = { received: 0, applied: 0, duplicates: 0, merged: 0, rejected: 0, batches: 0, orders: new Set() };
+  let stopping = false;
+  let wake: (() => void) | undefined;
+
+  async function commit(items: readonly Parsed[]): Promise<void> {
+    const result = await store.transact((tx) => foldEvents(tx, items.map((i) => i.event), { checkConfig, now: now() }));
+    await bus.ack(subscription, items.map((i) => i.delivery.ackId));
+    stats.applied += result.applied;
+    stats.duplicates += result.duplicates;
+    stats.merged += result.merged;
+    for (const k of result.written) stats.orders.add(k);
+  }
+
+  async function reject(deliveries: readonly Delivery[], error: string): Promise<void> {
+    stats.rejected += deliveries.length;
+    log.warn({ messages: deliveries.map((d) => ({ id: d.id, attempt: d.attempt })), error }, 'message rejected; it will be redelivered, then dead-lettered');
+    await bus.nack(subscription, deliveries.map((d) => d.ackId), error);
+  }
+
+  async function runOnce(): Promise<number> {
+    const deliveries = await bus.pull(subscription, { max: batchSize, leaseMs });
+    if (deliveries.length === 0) return 0;
+    stats.received += deliveries.length;
+    stats.batches++;
+    const good: Parsed[] = [];
+    for (const d of deliveries) {
+      const p = parse(d);
+      if (p.ok) good.push(p.value);
+      else await reject([d], p.error);
+    }
+    if (good.length === 0) return deliveries.length;
+    try {
+      await commit(good);
+    } catch (e) {
+      // One bad event must not hold back the batch: retry each alone and reject only what fails.
+      log.warn({ error: (e as Error).message, size: good.length }, 'batch failed; applying its events one by one');
+      for (const item of good) {
+        try {
+          await commit([item]);
+        } catch (inner) {
+          await reject([item.delivery], (inner as Error).message);
+        }
+      }
+    }
+    return deliveries.length;
+  }
+
+  return {
+    stats,
+    runOnce,
+    async drain(opts = {}) {
+      for (;;) {
+        while ((await runOnce()) > 0);
+        const { leased } = await bus.stats(subscription);
+        if (leased === 0) return stats;
+        opts.onWait?.(leased);
+        await new Promise((r) => setTimeout(r, Math.min(1000, leaseMs / 4)));
+      }
+    },
+    async run() {
+      while (!stopping) {
+        const n = await runOnce();
+        if (n === 0 && !stopping) await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, idleMs).unref?.();
+        });
+      }
+      return stats;
+    },
+    stop() {
+      stopping = true;
+      wake?.();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// The matcher service: the matcher loop plus the order API, stopping cleanly on SIGTERM.
+import { Hono } from 'hono';
+import type { Backend } from '#shared/backend.ts';
+import { checkConfigOf, type Config } from '#shared/config.ts';
+import type { Rule } from '#shared/domain/rules.ts';
+import type { Logger } from '#shared/log.ts';
+import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
+import { orderApi } from './http.ts';
+import { createMatcher, type Matcher } from './matcher.ts';
+
+export type MatcherService = {
+  readonly app: Hono;
+  readonly matcher: Matcher;
+  /** Resolves when the matcher loop has stopped (after `stop`). */
+  readonly done: Promise<unknown>;
+  /** Stops pulling; the batch in hand is committed and acked first. */
+  stop(): Promise<void>;
+};
+
+/** Builds the matcher service over a backend; routes are mounted on `app` (shared with other services in `tieout serve`). */
+export function startMatcherService(deps: {
+  readonly config: Config;
+  readonly backend: Backend;
+  readonly rules: () => readonly Rule[];
+  readonly log: Logger;
+  readonly now: () => string;
+  readonly app?: Hono;
+}): MatcherService {
+  const { config, backend, log } = deps;
+  const matcher = createMatcher({
+    bus: backend.bus,
+    store: backend.store,
+    subscription: MATCHER_SUBSCRIPTION,
+    checkConfig: checkConfigOf(config),
+    log,
+    now: deps.now,
+    batchSize: config.matcher.batchSize,
+    leaseMs: config.matcher.leaseSeconds * 1000,
+  });
+  const app = orderApi(
+    {
+      store: backend.store,
+      archive: backend.archive,
+      rules: deps.rules,
+      checkConfig: checkConfigOf(config),
+      keyRules: config.keys,
+      calendar: { timeZone: config.timeZone, cutoff: config.cutoff },
+      apiToken: config.secrets.apiToken,
+      now: deps.now,
+    },
+    deps.app,
+  );
+  const done = matcher.run().then(
+    (s) => log.info({ applied: s.applied, duplicates: s.duplicates, rejected: s.rejected }, 'matcher stopped'),
+    (e: unknown) => log.error({ error: (e as Error).message }, 'matcher failed'),
+  );
+  return {
+    app,
+    matcher,
+    done,
+    async stop() {
+      matcher.stop();
+      await done;
+    },
+  };
+}
