@@ -32,7 +32,6 @@ const COMMANDS = ['demo', 'serve', 'import', 'match', 'report', 'order', 'replay
 // Every command that is not built yet, with arguments its usage accepts.
 const UNBUILT: [string, string[]][] = [
   ['demo', ['demo', '--orders', '200', '--days', '7', '--seed', '42']],
-  ['import', ['import', 'stripe', 'events.json', 'more.ndjson', '--verify']],
   ['report', ['report', '--date', '2026-11-25', '--format', 'json', '--post', '--force']],
   ['accept', ['accept', '80213:captured_not_shipped', '--reason', 'preorder', '--owner', 'fulfilment', '--expires', '2027-01-31']],
 ];

@@ -13,6 +13,7 @@ import {
   type CommandContext,
   type GlobalOptions,
 } from './commands/context.ts';
+import { runImport } from './commands/import.ts';
 import { runMatch } from './commands/match.ts';
 import { runOrder } from './commands/order.ts';
 import { runReplay, type ReplayOptions } from './commands/replay.ts';
@@ -94,10 +95,10 @@ export function buildProgram(io: CliIo): CliProgram {
     .description(
       'import feed files: Shopify orders export JSON, Stripe event lists or NDJSON, ShipBob webhook bodies, warehouse CSV, Stripe itemized payout reconciliation CSV, recorded deliveries (NDJSON of {headers, body})',
     )
-    .argument('<system>', 'the source system the files come from (e.g. shopify, stripe, shipbob, warehouse)')
+    .argument('<system>', 'where the files come from: shopify, stripe, shipbob, warehouse, deliveries (recorded webhooks of any sender) or canonical')
     .argument('<file...>', 'one or more files')
     .option('--verify', 'check signatures of recorded deliveries (imported files are trusted otherwise)')
-    .action(action(unbuilt('import')));
+    .action(action((ctx, command) => runImport(ctx, command.args[0] as string, command.args.slice(1), command.opts<{ verify?: boolean }>(), io.isTty ?? false)));
 
   program
     .command('match')
@@ -134,6 +135,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .option('--to <date>', 'last business date to replay (YYYY-MM-DD)', date)
     .option('--order <key>', 'replay only this order')
     .addOption(new Option('--into <target>', 'fold into a shadow state, or into live state').choices(['shadow', 'live']).default('shadow'))
+    .option('--quarantine', 'first retry quarantined payloads with this build: what now reads is archived, published and resolved')
     .action(action((ctx, command) => runReplay(ctx, command.opts<ReplayOptions>(), io.isTty ?? false)));
 
   program

@@ -152,6 +152,13 @@ export const ConfigFileSchema = z
         .prefault({}),
     ),
     slack: section(z.strictObject({ channel: NonEmpty.optional() }).prefault({})),
+    ingest: section(
+      z
+        .strictObject({
+          maxBodyBytes: z.number().int().min(1024).default(5 * 1024 * 1024),
+        })
+        .prefault({}),
+    ),
     matcher: section(
       z
         .strictObject({
@@ -247,6 +254,8 @@ export type Config = {
   readonly report: { readonly escalateAmount?: number; readonly escalateAgeHours?: number };
   readonly narration: { readonly model: string; readonly timeoutMs: number; readonly maxTokens: number };
   readonly slack: { readonly channel: string | undefined };
+  /** Ingest: the largest request body accepted (413 above it). */
+  readonly ingest: { readonly maxBodyBytes: number };
   /** Matcher batching: events per transaction, and how long a pulled batch is leased before redelivery. */
   readonly matcher: { readonly batchSize: number; readonly leaseSeconds: number };
   /** Present when every GCP setting is known; always present when `backend` is `gcp`. */
@@ -359,6 +368,7 @@ export function loadConfig(input: ConfigInput): Result<Config> {
     report: dropUndefined(file.report),
     narration: file.narration,
     slack: { channel: env('TIEOUT_SLACK_CHANNEL') ?? file.slack.channel },
+    ingest: file.ingest,
     matcher: file.matcher,
     gcp,
     port,

@@ -4,9 +4,10 @@ import { openBackend } from '#shared/backend.ts';
 import { addDays, cutoffInstant } from '#shared/domain/business-date.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
 import { replay } from '../../services/matcher/replay.ts';
+import { retryQuarantine } from '../../services/ingest/ingest.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from './context.ts';
 
-export type ReplayOptions = { readonly from?: string; readonly to?: string; readonly order?: string; readonly into: 'shadow' | 'live' };
+export type ReplayOptions = { readonly from?: string; readonly to?: string; readonly order?: string; readonly into: 'shadow' | 'live'; readonly quarantine?: boolean };
 
 /** Runs a replay; exit 0 when rebuilt state equals live state (or was written into it), 1 when it differs. */
 export async function runReplay(ctx: CommandContext, options: ReplayOptions, isTty = false): Promise<number> {
@@ -15,6 +16,11 @@ export async function runReplay(ctx: CommandContext, options: ReplayOptions, isT
   const started = Date.now();
   let lastProgress = 0;
   try {
+    if (options.quarantine) {
+      const q = await retryQuarantine({ archive: backend.archive, bus: backend.bus, normalize: normalizeContextOf(ctx.config), now: ctx.now });
+      ctx.stdout(`Quarantine: retried ${q.retried} payload(s); ${q.resolved} now read and were archived and published, ${q.stillFailing} still fail.\n`);
+      if (q.resolved > 0) ctx.stdout("Run 'tieout match' to apply them.\n");
+    }
     const result = await replay(
       {
         archive: backend.archive,

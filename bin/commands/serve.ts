@@ -6,6 +6,10 @@ import { createLogger } from '#shared/log.ts';
 import { loadRules } from '#shared/rules-file.ts';
 import type { Rule } from '#shared/domain/rules.ts';
 import { startMatcherService } from '../../services/matcher/service.ts';
+import { createIngest } from '../../services/ingest/ingest.ts';
+import { importText } from '../../services/ingest/files.ts';
+import { ingestApi } from '../../services/ingest/http.ts';
+import { normalizeContextOf } from '#shared/sources/context.ts';
 import { EXIT_OK, EXIT_USAGE, type CommandContext } from './context.ts';
 
 /** Runs until SIGTERM or SIGINT, then finishes the batch in hand, closes the port and exits 0. */
@@ -29,12 +33,25 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   let ready = true;
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', (c) => (ready ? c.json({ ok: true }) : c.json({ ok: false, reason: 'stopping' }, 503)));
+  const secrets = { shopify: ctx.config.secrets.shopify, stripe: ctx.config.secrets.stripe, shipbob: ctx.config.secrets.shipbob };
+  const normalize = normalizeContextOf(ctx.config);
+  const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now });
+  ingestApi(
+    {
+      ingest,
+      importFeed: (system, text, name) => importText({ archive: backend.archive, bus: backend.bus, normalize, now: ctx.now }, system, text, name),
+      apiToken: ctx.config.secrets.apiToken,
+      maxBodyBytes: ctx.config.ingest.maxBodyBytes,
+      log,
+    },
+    app,
+  );
   const matcherService = startMatcherService({ config: ctx.config, backend, rules: currentRules, log, now: ctx.now, app });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: ctx.config.port, hostname: '0.0.0.0' }, () => resolve(s));
   });
   log.info({ port: ctx.config.port, dataDir: ctx.config.dataDir, backend: ctx.config.backend }, 'tieout serve listening');
-  ctx.stderr(`tieout serve: listening on port ${ctx.config.port} (GET /healthz, GET /orders/:key)\n`);
+  ctx.stderr(`tieout serve: listening on port ${ctx.config.port} (POST /webhooks/shopify|stripe|shipbob, POST /feeds/<system>, GET /orders/:key, GET /healthz)\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

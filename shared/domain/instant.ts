@@ -11,6 +11,10 @@ export function canonicalInstant(text: string): string | undefined {
   if (!ISO_WITH_ZONE.test(text)) return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls impossible days over (2026-02-30 → March 2); an instant must name a real day.
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return undefined;
   return new Date(ms).toISOString();
 }
 

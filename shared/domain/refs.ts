@@ -34,6 +34,18 @@ export function normalizeOrderKey(raw: string | number, rules: KeyRules = DEFAUL
   return key.length > 0 ? key : undefined;
 }
 
+/**
+ * The reference a loose order reference stands for (a 3PL `reference_id`, a ledger `order_id`):
+ * a storefront order id when it is a long number (Shopify's ids have nine or more digits),
+ * otherwise an order number, normalized to its key.
+ */
+export function orderReference(value: string, rules: KeyRules = DEFAULT_KEY_RULES): string | undefined {
+  const v = value.trim();
+  if (/^\d{9,}$/.test(v)) return `shopify-order:${v}`;
+  const key = normalizeOrderKey(v, rules);
+  return key === undefined ? undefined : `order:${key}`;
+}
+
 /** Reference namespaces, in the order that picks a provisional key's name (most telling first). */
 export const PROVISIONAL_NAMESPACES = [
   'payment',

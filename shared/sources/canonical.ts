@@ -6,6 +6,7 @@ import type { SourceModule } from './source.ts';
 /** Reads a raw body holding one canonical event as JSON, validating it with the schema. */
 export const canonicalSource: SourceModule = {
   system: 'canonical',
+  source: 'storefront',
   normalize(raw) {
     let json: unknown;
     try {

@@ -8,5 +8,6 @@ export function normalizeContextOf(config: Config): NormalizeContext {
     keyRules: config.keys,
     metadataKeys: config.processor.metadataKeys,
     logisticsReferencePrefixes: config.keys.logisticsReferencePrefixes,
+    warehouseColumns: config.warehouse.columns,
   };
 }

@@ -1,0 +1,292 @@
+// `npm run bench -- [matcher] [replay] [--events N] [--seed S] [--dir DIR] [--keep] [--profile]`: the embedded backend at scale.
+//
+// Each phase (setup, matcher, replay) runs in its own child process, so its peak RSS is its own
+// (the kernel's high-water mark, `resourceUsage().maxRSS`, cross-checked by sampling every 100 ms).
+// Setup archives and publishes the generated events through `archiveAndPublish`; the matcher case
+// drains the bus into the state store; the replay case re-normalizes the whole archive and
+// compares it with live state. Results are printed and written to bench/results.json.
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
+import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
+import { createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
+import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
+import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
+import { silentLogger } from '#shared/log.ts';
+import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
+import { DEFAULT_NORMALIZE_CONTEXT } from '#shared/sources/source.ts';
+import { archiveAndPublish, canonicalEntry } from '../services/ingest/publish.ts';
+import { createMatcher } from '../services/matcher/matcher.ts';
+import { replay } from '../services/matcher/replay.ts';
+import { generateEvents, type GenerateSummary } from './generate.ts';
+
+const CASES = ['matcher', 'replay'] as const;
+type Case = (typeof CASES)[number];
+type Phase = 'setup' | 'matcher' | 'replay';
+
+/** What every phase reports about the machine while it ran. */
+type Measured = { seconds: number; cpuSeconds: number; peakRssMb: number; sampledPeakRssMb: number; load: { start: number; mean: number; max: number; end: number } };
+type SetupResult = Measured & { summary: GenerateSummary; avgEventBytes: number; archivePublishSeconds: number; generateSeconds: number; files: Record<string, number> };
+type MatcherResult = Measured & {
+  eventsPerSecond: number;
+  received: number;
+  applied: number;
+  duplicates: number;
+  merged: number;
+  rejected: number;
+  batches: number;
+  ordersWritten: number;
+  docs: number;
+  expectedDocs: number;
+  docsMatch: boolean;
+  busAfter: { pending: number; leased: number; deadLettered: number };
+  stateFileBytes: number;
+};
+type ReplayResult = Measured & { eventsPerSecond: number; payloads: number; events: number; unreadable: number; orders: number; differences: number };
+/** The data directory's record of what it holds, so later runs can reuse it. */
+type Meta = { seed: number; events: number; setup: SetupResult; matched: boolean };
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    events: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '1' },
+    dir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    phase: { type: 'string' },
+  },
+});
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Times `fn`, sampling RSS every 100 ms and the 1-minute load average every second. */
+async function measure<T>(fn: () => Promise<T>): Promise<{ value: T } & Measured> {
+  let sampled = process.memoryUsage().rss;
+  const loads: number[] = [];
+  const rss = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 100);
+  const load = setInterval(() => loads.push(loadavg()[0] as number), 1000);
+  const start = loadavg()[0] as number;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const end = loadavg()[0] as number;
+    const all = [start, ...loads, end];
+    return {
+      value,
+      seconds: round(seconds, 2),
+      // User + system CPU of this process: with other work on the machine, wall time exceeds it.
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      // maxRSS is in kilobytes: the kernel's high-water mark for this process.
+      peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+      sampledPeakRssMb: mb(Math.max(sampled, process.memoryUsage().rss)),
+      load: { start: round(start, 2), mean: round(all.reduce((a, b) => a + b, 0) / all.length, 2), max: round(Math.max(...all), 2), end: round(end, 2) },
+    };
+  } finally {
+    clearInterval(rss);
+    clearInterval(load);
+  }
+}
+
+const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0) + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+
+async function setupPhase(dir: string, events: number, seed: number): Promise<SetupResult> {
+  const paths = embeddedPaths(dir);
+  const bus = createSqliteEventBus({ path: paths.bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS });
+  const archive = createSqliteArchive({ path: paths.archive });
+  const summary: GenerateSummary = { orders: 0, events: 0, redeliveries: 0, bytes: 0, keys: 0 };
+  let writing = 0;
+  const m = await measure(async () => {
+    for (const chunk of generateEvents({ events, seed }, summary)) {
+      const t = performance.now();
+      await archiveAndPublish({ archive, bus }, chunk.map(canonicalEntry));
+      writing += performance.now() - t;
+    }
+  });
+  await Promise.all([bus.close(), archive.close()]);
+  const { value: _, ...measured } = m;
+  return {
+    ...measured,
+    summary,
+    avgEventBytes: Math.round(summary.bytes / (summary.events - summary.redeliveries)),
+    archivePublishSeconds: round(writing / 1000, 2),
+    generateSeconds: round(m.seconds - writing / 1000, 2),
+    files: { bus: fileSize(paths.bus), archive: fileSize(paths.archive) },
+  };
+}
+
+async function matcherPhase(dir: string, expectedDocs: number): Promise<MatcherResult> {
+  const paths = embeddedPaths(dir);
+  const bus = createSqliteEventBus({ path: paths.bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS });
+  const store = createSqliteOrderStateStore({ path: paths.state });
+  const matcher = createMatcher({ bus, store, subscription: MATCHER_SUBSCRIPTION, checkConfig: DEFAULT_CHECK_CONFIG, log: silentLogger() });
+  const m = await measure(() => matcher.drain());
+  const stats = m.value;
+  const docs = await store.count();
+  const busAfter = await bus.stats(MATCHER_SUBSCRIPTION);
+  await Promise.all([bus.close(), store.close()]);
+  const { value: _, ...measured } = m;
+  return {
+    ...measured,
+    eventsPerSecond: Math.round(stats.received / m.seconds),
+    received: stats.received,
+    applied: stats.applied,
+    duplicates: stats.duplicates,
+    merged: stats.merged,
+    rejected: stats.rejected,
+    batches: stats.batches,
+    ordersWritten: stats.orders.size,
+    docs,
+    expectedDocs,
+    docsMatch: docs === expectedDocs,
+    busAfter,
+    stateFileBytes: fileSize(paths.state),
+  };
+}
+
+async function replayPhase(dir: string): Promise<ReplayResult> {
+  const paths = embeddedPaths(dir);
+  const archive = createSqliteArchive({ path: paths.archive });
+  const store = createSqliteOrderStateStore({ path: paths.state });
+  const m = await measure(() =>
+    replay({ archive, store, checkConfig: DEFAULT_CHECK_CONFIG, normalize: DEFAULT_NORMALIZE_CONTEXT, now: () => new Date().toISOString() }, {}, 'shadow'),
+  );
+  await Promise.all([archive.close(), store.close()]);
+  const r = m.value;
+  const { value: _, ...measured } = m;
+  return {
+    ...measured,
+    eventsPerSecond: Math.round(r.events / m.seconds),
+    payloads: r.payloads,
+    events: r.events,
+    unreadable: r.unreadable.length,
+    orders: r.orders,
+    differences: r.differences.length,
+  };
+}
+
+/** Runs one phase in a child process (a clean heap and its own peak RSS) and returns its result. */
+function inChild<T>(phase: Phase, args: string[]): Promise<T> {
+  const profileDir = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
+  const execArgv = values.profile ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${phase}-${Date.now()}.cpuprofile`] : process.execArgv;
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--phase', phase, ...args], { execArgv, stdio: 'inherit' });
+    let result: T | undefined;
+    child.on('message', (m) => (result = m as T));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && result !== undefined ? resolve(result) : reject(new Error(`bench phase ${phase} exited with ${code}`))));
+  });
+}
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+async function main(): Promise<void> {
+  const events = Number(values.events);
+  const seed = Number(values.seed);
+  if (!Number.isSafeInteger(events) || events < 1) throw new Error(`--events must be a positive integer, got ${values.events}`);
+  if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
+
+  if (values.phase !== undefined) {
+    const dir = values.dir as string;
+    const result =
+      values.phase === 'setup'
+        ? await setupPhase(dir, events, seed)
+        : values.phase === 'matcher'
+          ? await matcherPhase(dir, Number(positionals[0]))
+          : await replayPhase(dir);
+    // Run by hand (`node bench/run.ts --phase matcher --dir D KEYS`), a phase prints its result.
+    if (process.send) process.send(result);
+    else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+
+  const unknown = positionals.filter((p) => !(CASES as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`unknown case ${unknown.join(', ')} (cases: ${CASES.join(', ')})`);
+  const cases: Case[] = positionals.length === 0 ? [...CASES] : CASES.filter((c) => positionals.includes(c));
+  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'tieout-bench-'));
+  mkdirSync(dir, { recursive: true });
+  const metaPath = join(dir, 'bench-meta.json');
+  const machine = {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    loadAtStart: loadavg().map((x) => round(x, 2)),
+  };
+  log(`data dir ${dir}; ${events.toLocaleString('en-US')} events, seed ${seed}; cases: ${cases.join(', ')}; load ${machine.loadAtStart.join(' ')}`);
+
+  const args = ['--dir', dir, '--events', String(events), '--seed', String(seed)];
+  let meta: Meta | undefined = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as Meta) : undefined;
+  if (meta && (meta.events !== events || meta.seed !== seed)) throw new Error(`${dir} holds a run of ${meta.events} events (seed ${meta.seed}); use another --dir`);
+  const save = (m: Meta) => writeFileSync(metaPath, JSON.stringify(m, null, 2));
+
+  const results: { machine: typeof machine; dir: string; setup?: SetupResult; matcher?: MatcherResult; matcherAsSetup?: boolean; replay?: ReplayResult } = { machine, dir };
+  if (meta === undefined) {
+    log('setup: generating, archiving and publishing');
+    const setup = await inChild<SetupResult>('setup', args);
+    meta = { seed, events, setup, matched: false };
+    save(meta);
+    log(`setup: ${setup.summary.events} events (${setup.summary.orders} orders, ${setup.avgEventBytes} B/event) in ${setup.seconds} s`);
+  } else log('setup: reusing the archive and bus already in the data dir');
+  results.setup = meta.setup;
+
+  if (cases.includes('matcher') || !meta.matched) {
+    if (meta.matched) throw new Error(`${dir}: the bus was already drained by an earlier matcher run; use a fresh --dir for the matcher case`);
+    log(cases.includes('matcher') ? 'matcher: draining the bus' : 'replay needs live state: draining the bus first (reported as setup)');
+    const matcher = await inChild<MatcherResult>('matcher', [...args, String(meta.setup.summary.keys)]);
+    meta = { ...meta, matched: true };
+    save(meta);
+    results.matcher = matcher;
+    results.matcherAsSetup = !cases.includes('matcher');
+    log(`matcher: ${matcher.received} events in ${matcher.seconds} s = ${matcher.eventsPerSecond}/s, peak RSS ${matcher.peakRssMb} MB`);
+  }
+  if (cases.includes('replay')) {
+    log('replay: whole archive into a shadow ledger, compared with live');
+    results.replay = await inChild<ReplayResult>('replay', args);
+    log(`replay: ${results.replay.events} events in ${results.replay.seconds} s = ${results.replay.eventsPerSecond}/s, peak RSS ${results.replay.peakRssMb} MB`);
+  }
+
+  printTable(results);
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${JSON.stringify(results)}\n`);
+  log(`results written to ${out}`);
+  if (!values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  else log(`data kept in ${dir}`);
+}
+
+const TARGETS = { matcher: 30_000, replay: 50_000, rssMb: 500 };
+
+function printTable(r: { setup?: SetupResult; matcher?: MatcherResult; matcherAsSetup?: boolean; replay?: ReplayResult }): void {
+  const rows: string[][] = [['case', 'events', 'seconds', 'events/s', 'target', 'peak RSS MB', 'load (mean)', 'notes']];
+  const s = r.setup;
+  if (s)
+    rows.push(['setup (archive+publish)', String(s.summary.events), String(s.seconds), String(Math.round(s.summary.events / s.seconds)), '—', String(s.peakRssMb), String(s.load.mean),
+      `${s.summary.orders} orders, ${s.avgEventBytes} B/event, generate ${s.generateSeconds} s + write ${s.archivePublishSeconds} s`]);
+  const m = r.matcher;
+  if (m)
+    rows.push([r.matcherAsSetup ? 'matcher (as replay setup)' : 'matcher', String(m.received), String(m.seconds), String(m.eventsPerSecond), `${TARGETS.matcher} ${m.eventsPerSecond >= TARGETS.matcher ? 'met' : 'MISSED'}`,
+      `${m.peakRssMb} ${m.peakRssMb < TARGETS.rssMb ? 'ok' : 'OVER'}`, String(m.load.mean), `${m.docs}/${m.expectedDocs} docs ${m.docsMatch ? 'ok' : 'MISMATCH'}, ${m.duplicates} dups, ${m.rejected} rejected`]);
+  const p = r.replay;
+  if (p)
+    rows.push(['replay', String(p.events), String(p.seconds), String(p.eventsPerSecond), `${TARGETS.replay} ${p.eventsPerSecond >= TARGETS.replay ? 'met' : 'MISSED'}`,
+      `${p.peakRssMb} ${p.peakRssMb < TARGETS.rssMb ? 'ok' : 'OVER'}`, String(p.load.mean), `${p.orders} orders, ${p.differences} differences, ${p.unreadable} unreadable`]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  for (const [i, row] of rows.entries()) {
+    process.stdout.write(`${row.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`);
+    if (i === 0) process.stdout.write(`${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
