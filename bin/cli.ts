@@ -13,7 +13,9 @@ import {
   type CommandContext,
   type GlobalOptions,
 } from './commands/context.ts';
+import { runAccept, type AcceptOptions } from './commands/accept.ts';
 import { runImport } from './commands/import.ts';
+import { runReport, type ReportOptions } from './commands/report.ts';
 import { runMatch } from './commands/match.ts';
 import { runOrder } from './commands/order.ts';
 import { runReplay, type ReplayOptions } from './commands/replay.ts';
@@ -117,7 +119,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json', 'slack']).default('text'))
     .option('--post', 'post the report (Slack when configured, else the terminal and a file under the data dir) and record the run')
     .option('--force', 'post again even if this business date was already posted')
-    .action(action(unbuilt('report')));
+    .action(action((ctx, command) => runReport(ctx, command.opts<ReportOptions>())));
 
   program
     .command('order')
@@ -146,7 +148,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .requiredOption('--reason <text>', 'why this is acceptable (kept in the rule)')
     .option('--owner <owner>', 'who owns the rule')
     .option('--expires <date>', 'date the rule stops matching (YYYY-MM-DD)', date)
-    .action(action(unbuilt('accept')));
+    .action(action((ctx, command) => runAccept(ctx, command.args[0] as string, command.opts<AcceptOptions>())));
 
   const rules = program.command('rules').description('work with the rules file (tieout.rules.yaml)');
   rules

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
         },
       },
       report: {},
-      narration: { model: 'claude-sonnet-4-5', timeoutMs: 20_000, maxTokens: 2_000 },
+      narration: { model: 'claude-sonnet-4-5', timeoutMs: 20_000, maxTokens: 8_000 },
       slack: { channel: undefined },
       ingest: { maxBodyBytes: 5 * 1024 * 1024 },
       matcher: { batchSize: 2000, leaseSeconds: 30 },

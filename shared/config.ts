@@ -147,7 +147,7 @@ export const ConfigFileSchema = z
         .strictObject({
           model: NonEmpty.default('claude-sonnet-4-5'),
           timeoutMs: z.number().int().positive().default(20_000),
-          maxTokens: z.number().int().positive().default(2_000),
+          maxTokens: z.number().int().positive().default(8_000),
         })
         .prefault({}),
     ),

@@ -10,6 +10,8 @@ import { createIngest } from '../../services/ingest/ingest.ts';
 import { importText } from '../../services/ingest/files.ts';
 import { ingestApi } from '../../services/ingest/http.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
+import { runNight } from '../../services/nightly-report/run.ts';
+import { nightlyDeps, notifierFrom, runApi, startScheduler } from '../../services/nightly-report/service.ts';
 import { EXIT_OK, EXIT_USAGE, type CommandContext } from './context.ts';
 
 /** Runs until SIGTERM or SIGINT, then finishes the batch in hand, closes the port and exits 0. */
@@ -47,11 +49,15 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
     app,
   );
   const matcherService = startMatcherService({ config: ctx.config, backend, rules: currentRules, log, now: ctx.now, app });
+  const notifier = notifierFrom(ctx.config, log, (text) => ctx.stderr(text));
+  const night = (selection: { date?: string; force?: boolean }) => runNight({ ...nightlyDeps(ctx.config, backend, currentRules(), log, ctx.now), notifier }, selection);
+  runApi({ run: night, apiToken: ctx.config.secrets.apiToken }, app);
+  const scheduler = startScheduler(() => night({}), log);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: ctx.config.port, hostname: '0.0.0.0' }, () => resolve(s));
   });
   log.info({ port: ctx.config.port, dataDir: ctx.config.dataDir, backend: ctx.config.backend }, 'tieout serve listening');
-  ctx.stderr(`tieout serve: listening on port ${ctx.config.port} (POST /webhooks/shopify|stripe|shipbob, POST /feeds/<system>, GET /orders/:key, GET /healthz)\n`);
+  ctx.stderr(`tieout serve: listening on port ${ctx.config.port} (POST /webhooks/shopify|stripe|shipbob, POST /feeds/<system>, GET /orders/:key, POST /run, GET /healthz); nightly run after the ${ctx.config.cutoff} cutoff (${ctx.config.timeZone})\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -62,6 +68,7 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
     signals.once('SIGINT', () => stop('SIGINT'));
   });
   ready = false;
+  await scheduler.stop();
   await matcherService.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await backend.close();

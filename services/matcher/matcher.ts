@@ -1,4 +1,5 @@
 // The matcher: pulls canonical events off the bus and folds them into order state, exactly once in effect.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CheckConfig } from '#shared/domain/checks.ts';
 import { CanonicalEventSchema, type CanonicalEvent } from '#shared/domain/events.ts';
 import type { Logger } from '#shared/log.ts';
@@ -119,7 +120,9 @@ export function createMatcher(options: MatcherOptions): Matcher {
     runOnce,
     async drain(opts = {}) {
       for (;;) {
-        while ((await runOnce()) > 0);
+        // The embedded stores answer synchronously, so without a yield a backlog would hold the event
+        // loop until it is drained: no timers, no HTTP (ingest in `tieout serve`), no SIGTERM handler.
+        while ((await runOnce()) > 0) await yieldToEventLoop();
         const { leased } = await bus.stats(subscription);
         if (leased === 0) return stats;
         opts.onWait?.(leased);
@@ -129,7 +132,8 @@ export function createMatcher(options: MatcherOptions): Matcher {
     async run() {
       while (!stopping) {
         const n = await runOnce();
-        if (n === 0 && !stopping) await new Promise<void>((resolve) => {
+        if (n > 0) await yieldToEventLoop();
+        else if (!stopping) await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, idleMs).unref?.();
         });
