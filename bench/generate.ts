@@ -155,23 +155,46 @@ export function orderEvents(seed: number, n: number, options: { readonly orderIn
   const events: { at: number; event: CanonicalEvent }[] = [];
   out.forEach((e, j) => {
     const u = n * 64 + j;
+    const data = ownIds(e, u, r);
     const id =
-      e.system === 'shopify'
-        ? `shopify:${chars(r, HEX, 8)}-${chars(r, HEX, 4)}-4${chars(r, HEX, 3)}-a${chars(r, HEX, 3)}-${u.toString(16).padStart(12, '0')}`
-        : e.system === 'shipbob'
-          ? `shipbob:msg_${b62(u, 10)}${chars(r, B62, 16)}`
-          : e.id.startsWith('stripe-report:')
-            ? `stripe-report:txn_1${b62(u, 10)}${chars(r, B62, 13)}`
+      e.kind === 'settlement'
+        ? `stripe-report:${(data as { balanceTransactionId: string }).balanceTransactionId}` // a feed row: its balance transaction
+        : e.system === 'shopify'
+          ? `shopify:${chars(r, HEX, 8)}-${chars(r, HEX, 4)}-4${chars(r, HEX, 3)}-a${chars(r, HEX, 3)}-${u.toString(16).padStart(12, '0')}`
+          : e.system === 'shipbob'
+            ? `shipbob:msg_${b62(u, 10)}${chars(r, B62, 16)}`
             : e.system === 'stripe'
               ? `stripe:evt_1${b62(u, 10)}${chars(r, B62, 13)}`
-              : e.id;
-    const event = { ...e, id } as CanonicalEvent;
+              : e.id; // warehouse: already `warehouse:<entry id>`
+    const event = { ...e, id, data } as CanonicalEvent;
     const deliveredAt = Date.parse(e.receivedAt);
     events.push({ at: deliveredAt, event });
     // At-least-once delivery: the same event again, minutes to hours later.
     if (r() < options.duplicateRate) events.push({ at: deliveredAt + int(r, 60_000, 4 * 3_600_000), event });
   });
   return { events, keys };
+}
+
+/**
+ * The event's data with the ids the builders number from a process-wide counter replaced by ids
+ * derived from (order, index): order n's events must not depend on what was generated before it.
+ */
+function ownIds(e: CanonicalEvent, u: number, r: Rand): CanonicalEvent['data'] {
+  const txn = (k: number) => `txn_1${b62(u * 4 + k, 10)}${chars(r, B62, 13)}`;
+  switch (e.kind) {
+    case 'transaction':
+      return { ...e.data, transactionId: String(6_200_000_000_000 + u) };
+    case 'refund':
+      return { ...e.data, transactions: e.data.transactions.map((t, k) => ({ ...t, transactionId: String(6_300_000_000_000 + u * 4 + k) })) };
+    case 'settlement': {
+      const id = txn(0);
+      return { ...e.data, balanceTransactionId: id };
+    }
+    case 'payout':
+      return { ...e.data, lines: e.data.lines.map((l, k) => ({ ...l, balanceTransactionId: txn(k) })) };
+    default:
+      return e.data;
+  }
 }
 
 export type GenerateOptions = {
