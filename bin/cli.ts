@@ -8,12 +8,12 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   loadCommandContext,
-  notAvailable,
   type CliIo,
   type CommandContext,
   type GlobalOptions,
 } from './commands/context.ts';
 import { runAccept, type AcceptOptions } from './commands/accept.ts';
+import { runDemoCommand, type DemoOptions } from './commands/demo.ts';
 import { runImport } from './commands/import.ts';
 import { runReport, type ReportOptions } from './commands/report.ts';
 import { runMatch } from './commands/match.ts';
@@ -54,7 +54,6 @@ export function buildProgram(io: CliIo): CliProgram {
       }
       exitCode = await body(loaded.value, command);
     };
-  const unbuilt = (name: string): CommandBody => async (ctx) => notAvailable(ctx, name);
 
   // Settings made before `.command()` are inherited by every subcommand.
   const program = new Command('tieout')
@@ -80,10 +79,10 @@ export function buildProgram(io: CliIo): CliProgram {
     .description(
       'generate a realistic week of Shopify, Stripe, ShipBob and warehouse traffic with planted breaks, send it through ingest, match it and print the nightly report',
     )
-    .option('--orders <n>', 'number of orders to generate', positiveInteger)
-    .option('--days <d>', 'number of days of traffic', positiveInteger)
-    .option('--seed <s>', 'seed for the generator, for a repeatable run')
-    .action(action(unbuilt('demo')));
+    .option('--orders <n>', 'number of orders to generate (default 200)', positiveInteger)
+    .option('--days <d>', 'number of days of traffic (default 7)', positiveInteger)
+    .option('--seed <s>', 'seed for the generator, for a repeatable run (default 42)', wholeNumber)
+    .action(action((ctx, command) => runDemoCommand(ctx, command.opts<DemoOptions>())));
 
   program
     .command('serve')
@@ -180,6 +179,11 @@ export function buildProgram(io: CliIo): CliProgram {
 
 function positiveInteger(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
+  return Number(text);
+}
+
+function wholeNumber(text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('must be a whole number.');
   return Number(text);
 }
 

@@ -46,8 +46,3 @@ export function loadCommandContext(io: CliIo, options: GlobalOptions): Result<Co
   return ok({ config: loaded.value, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, now: io.now ?? (() => new Date().toISOString()) });
 }
 
-/** Says plainly that a command is not part of this build, and returns the usage exit code. */
-export function notAvailable(ctx: Pick<CommandContext, 'stderr'>, command: string): number {
-  ctx.stderr(`tieout ${command}: not available yet in this build (see the README's status section)\n`);
-  return EXIT_USAGE;
-}

@@ -158,8 +158,9 @@ export async function buildOrderView(
 /** Hours for people: `36h`, `3d 4h`, `5d`. */
 export function formatHours(h: number): string {
   if (h < 72) return `${Math.round(h * 10) / 10}h`;
-  const d = Math.floor(h / 24);
-  const rest = Math.round(h - d * 24);
+  const total = Math.round(h);
+  const d = Math.floor(total / 24);
+  const rest = total % 24;
   return rest === 0 ? `${d}d` : `${d}d ${rest}h`;
 }
 const fmtAge = formatHours;

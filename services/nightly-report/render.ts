@@ -7,9 +7,10 @@ const money = (amount: number, currency: string) => (currency === 'XXX' ? '—' 
 
 /** An age for people: `40h`, `3d`, `3d 4h`. */
 export function age(hours: number): string {
-  if (hours < 48) return `${Math.max(0, Math.round(hours))}h`;
-  const d = Math.floor(hours / 24);
-  const h = Math.round(hours - d * 24);
+  const total = Math.max(0, Math.round(hours));
+  if (total < 48) return `${total}h`;
+  const d = Math.floor(total / 24);
+  const h = total % 24;
   return h === 0 ? `${d}d` : `${d}d ${h}h`;
 }
 

@@ -151,7 +151,7 @@ describe('does not fire when the condition is not met', () => {
     expect(codes(split)).toEqual([]);
     const refundedLine = [
       ...FIRING.quantity_mismatch.events(),
-      storefrontRefund({ amount: 2500, lines: [{ sku: 'SKU-A', quantity: 1 }], at: at(9) }),
+      storefrontRefund({ amount: 2500, lines: [{ sku: 'SKU-A', quantity: 1, restockType: 'cancel' }], at: at(9) }),
       processorRefund({ pi: 'pi_qm', amount: 2500, at: at(9) }),
       booking({ entryType: 'refund', amount: 2500, at: at(9) }),
     ];

@@ -342,8 +342,9 @@ export const CHECKS: readonly CheckUnit[] = [
       return (
         first && {
           since: first.shippedAt,
-          amount: value > 0 ? value : v.order.presentmentTotal.amount,
-          currency: v.order.presentmentTotal.currency,
+          // Units are valued at the line price, which is in the shop currency.
+          amount: value > 0 ? value : v.order.total.amount,
+          currency: v.order.total.currency,
           facts: { cancelledAt: v.order.cancelledAt },
         }
       );
@@ -387,7 +388,7 @@ export const CHECKS: readonly CheckUnit[] = [
         value += Math.abs(o - s) * (ordered.get(sku)?.unitPrice ?? 0);
       }
       if (skus.length === 0) return;
-      return { since: first.shippedAt, amount: value, currency: v.order.presentmentTotal.currency, facts: { skus, quantities: details } };
+      return { since: first.shippedAt, amount: value, currency: v.order.total.currency, facts: { skus, quantities: details } };
     },
   },
   {

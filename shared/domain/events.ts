@@ -86,7 +86,8 @@ export const StorefrontRefundSchema = z.object({
       amount: MoneySchema,
     }),
   ),
-  lines: z.array(SkuQuantitySchema),
+  /** Lines taken back; `restockType` is Shopify's (`cancel`: never shipped, `return`: shipped and sent back). */
+  lines: z.array(SkuQuantitySchema.extend({ restockType: z.string().nullable().default(null) })),
 });
 
 /** A storefront fulfillment (Shopify `fulfillments/create`): the storefront's view of shipping. */

@@ -44,10 +44,7 @@ import type { Report, ReportException } from './report.ts';
  * Known limit: numbers written as words ("three orders") are not checked; the model is told to use digits.
  */
 
-/**
- * What a narrator may see: the findings, no customer PII. The same shape as the narrator port's type,
- * declared here because domain code imports no port (the port could re-export this one).
- */
+/** What a narrator may see: the findings, no customer PII (the narrator port re-exports it). */
 export type NarrationFacts = {
   readonly businessDate: string;
   readonly ordersChecked: number;
@@ -74,7 +71,7 @@ export type NarrationFacts = {
   }[];
 };
 
-/** Text for the summary and for every exception, by exception id (the narrator port's shape). */
+/** Text for the summary and for every exception, by exception id. */
 export type Narration = { readonly summary: string; readonly exceptions: readonly { readonly id: string; readonly text: string }[] };
 
 /** The longest text allowed for one exception, in characters (a Slack section holds 3,000 with the rest of the line). */

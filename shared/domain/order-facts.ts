@@ -126,15 +126,22 @@ export function orderFacts(state: OrderState): OrderFacts {
     processorRefunds.push({ at: at ?? '', amount: chargeRefundTotal - refundObjectTotal, currency });
   }
 
+  const shipments = Object.values(state.logistics.shipments).map((s) => s.data);
+  const firstShippedAt = shipments.reduce<string | undefined>((a, s) => minInstant(a, s.shippedAt ?? undefined), undefined);
+
   const storefrontRefunds: (Movement & { currency: string; gateway: string })[] = [];
   const refundedQtyBySku = new Map<string, number>();
   for (const { data: r } of Object.values(state.storefront.refunds)) {
     for (const t of r.transactions)
       if (t.status === 'success') storefrontRefunds.push({ at: r.createdAt, amount: t.amount.amount, currency: t.amount.currency, gateway: t.gateway });
-    for (const l of r.lines) refundedQtyBySku.set(l.sku, (refundedQtyBySku.get(l.sku) ?? 0) + l.quantity);
+    for (const l of r.lines) {
+      // A cancelled line never has to ship; a returned one did ship. Without a restock type, a line
+      // refunded before anything shipped need not ship, and one refunded afterwards is a return.
+      const unshipped = l.restockType === 'cancel' || (l.restockType !== 'return' && (firstShippedAt === undefined || r.createdAt < firstShippedAt));
+      if (unshipped) refundedQtyBySku.set(l.sku, (refundedQtyBySku.get(l.sku) ?? 0) + l.quantity);
+    }
   }
 
-  const shipments = Object.values(state.logistics.shipments).map((s) => s.data);
   const shipped: ShippedFacts[] = [];
   for (const s of shipments) {
     const left = s.status === 'shipped' || s.status === 'delivered' || (s.status === 'exception' && s.shippedAt !== null);

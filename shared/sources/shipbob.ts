@@ -69,6 +69,15 @@ function verify(delivery: Delivery, secrets: readonly string[], nowMs: number): 
   return refuse('signature does not match any configured secret');
 }
 
+/**
+ * The `webhook-signature` value for a delivery, signed the Standard Webhooks way. For senders we
+ * control (the demo generator); `verify` is its inverse.
+ */
+export function shipbobSignature(id: string, unixSeconds: number, body: Buffer | string, secret: string): string {
+  const content = Buffer.concat([Buffer.from(`${id}.${Math.floor(unixSeconds)}.`, 'utf8'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8')]);
+  return `v1,${createHmac('sha256', signingKey(secret)).update(content).digest('base64')}`;
+}
+
 // ---- raw records -----------------------------------------------------------------------
 
 function fromDelivery(delivery: Delivery, receivedAt: string): Result<RawRecord> {

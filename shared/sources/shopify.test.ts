@@ -269,8 +269,8 @@ describe('published Shopify fixtures', () => {
       version: '2024-04-02T13:59:11.000Z',
       transactions: [{ transactionId: '179259969', status: 'success', gateway: 'bogus', amount: { amount: 20900, currency: 'USD' } }],
       lines: [
-        { sku: 'IPOD2008BLACK', quantity: 1 },
-        { sku: 'IPOD2008GREEN', quantity: 1 },
+        { sku: 'IPOD2008BLACK', quantity: 1, restockType: 'legacy_restock' },
+        { sku: 'IPOD2008GREEN', quantity: 1, restockType: 'legacy_restock' },
       ],
     });
   });
@@ -286,8 +286,8 @@ describe('published Shopify fixtures', () => {
       version: '2024-04-02T13:59:11.000Z',
       transactions: [{ transactionId: '179259969', status: 'success', gateway: 'bogus', amount: { amount: 20900, currency: 'USD' } }],
       lines: [
-        { sku: 'IPOD2008BLACK', quantity: 1 },
-        { sku: 'IPOD2008GREEN', quantity: 1 },
+        { sku: 'IPOD2008BLACK', quantity: 1, restockType: 'legacy_restock' },
+        { sku: 'IPOD2008GREEN', quantity: 1, restockType: 'legacy_restock' },
       ],
     });
   });
@@ -428,8 +428,8 @@ describe('order lines', () => {
     }));
     const [refund] = only(unwrap(normalize('orders/updated', { ...body, refunds })), 'refund');
     expect(refund?.data.lines).toEqual([
-      { sku: 'IPOD2008BLACK', quantity: 1 },
-      { sku: 'IPOD2008GREEN', quantity: 1 },
+      { sku: 'IPOD2008BLACK', quantity: 1, restockType: 'legacy_restock' },
+      { sku: 'IPOD2008GREEN', quantity: 1, restockType: 'legacy_restock' },
     ]);
   });
 });

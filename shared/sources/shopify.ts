@@ -60,6 +60,7 @@ export const ShopifyRefundSchema = z.object({
       z.object({
         line_item_id: IdSchema.nullish(),
         quantity: z.number().int().nonnegative(),
+        restock_type: z.string().nullish(),
         line_item: z.object({ sku: z.string().nullish() }).nullish(),
       }),
     )
@@ -107,6 +108,11 @@ type ShopifyTransaction = z.output<typeof ShopifyTransactionSchema>;
 // ---- signature and delivery -------------------------------------------------------------------------
 
 const HMAC_HEADER = 'x-shopify-hmac-sha256';
+
+/** The `X-Shopify-Hmac-Sha256` value for a body, as Shopify signs it (for senders we control: the demo). */
+export function shopifySignature(body: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64');
+}
 const TOPIC_HEADER = 'x-shopify-topic';
 const WEBHOOK_ID_HEADER = 'x-shopify-webhook-id';
 
@@ -399,10 +405,10 @@ function refundEvent(refund: ShopifyRefund, raw: RawRecord, c: RefundContext): R
   );
   if (!transactions.ok) return transactions;
 
-  const lines: { sku: string; quantity: number }[] = [];
+  const lines: { sku: string; quantity: number; restockType: string | null }[] = [];
   for (const l of refund.refund_line_items ?? []) {
     const sku = skuOf(l.line_item?.sku) ?? (l.line_item_id ? c.skuByLine?.get(l.line_item_id) : undefined) ?? null;
-    if (sku !== null) lines.push({ sku, quantity: l.quantity });
+    if (sku !== null) lines.push({ sku, quantity: l.quantity, restockType: l.restock_type ?? null });
   }
 
   return checked(

@@ -177,7 +177,7 @@ export function transaction(t: { order?: string; orderId?: string; pi: string; a
 }
 
 /** A storefront refund with its cash transactions. */
-export function storefrontRefund(r: { order?: string; orderId?: string; amount: number; currency?: string; at?: string; gateway?: string; lines?: { sku: string; quantity: number }[]; refundId?: string }): EventOfKind<'refund'> {
+export function storefrontRefund(r: { order?: string; orderId?: string; amount: number; currency?: string; at?: string; gateway?: string; lines?: { sku: string; quantity: number; restockType?: string | null }[]; refundId?: string }): EventOfKind<'refund'> {
   const number = r.order ?? '1001';
   const orderId = r.orderId ?? `45${number}`;
   const occurredAt = r.at ?? T0;
@@ -194,7 +194,7 @@ export function storefrontRefund(r: { order?: string; orderId?: string; amount: 
       createdAt: occurredAt,
       version: sourceVersion(occurredAt),
       transactions: [{ transactionId: nextId('txn'), status: 'success', gateway: r.gateway ?? 'stripe', amount: usd(r.amount, r.currency ?? 'USD') }],
-      lines: r.lines ?? [],
+      lines: (r.lines ?? []).map((l) => ({ restockType: null, ...l })),
     },
   });
 }
