@@ -5,6 +5,7 @@ import type { Archive, ArchiveEntry, RawRecord } from '#shared/ports/archive.ts'
 import type { EventBus } from '#shared/ports/event-bus.ts';
 import { normalizeRaw, SOURCES } from '#shared/sources/registry.ts';
 import type { Delivery, NormalizeContext, SourceModule } from '#shared/sources/source.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { archiveAndPublish } from './publish.ts';
 
 /** Webhook secrets per system (several while a secret is rotated). */
@@ -57,6 +58,8 @@ export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'nor
 /** The webhook path: refuse what is not authentic; keep everything authentic, readable or not. */
 export function createIngest(deps: IngestDeps) {
   const counters: IngestCounters = { accepted: 0, events: 0, quarantined: 0, refused: 0, refusedBySystem: {} };
+  // Deliveries arriving together are archived and published in one transaction each.
+  const commit = createGroupCommit<RawRecord, Outcome>((records) => archiveRaw(deps, records));
 
   const count = (o: Outcome, system: string) => {
     if (o.kind === 'accepted') {
@@ -96,14 +99,14 @@ export function createIngest(deps: IngestDeps) {
       await deps.archive.quarantine([{ ...raw, error }]);
       outcome = { kind: 'quarantined', rawId: raw.id, error };
     } else {
-      [outcome] = (await archiveRaw(deps, [described.value])) as [Outcome];
+      outcome = await commit.add(described.value);
     }
     count(outcome, system);
     if (outcome.kind === 'quarantined') deps.log.warn({ system, rawId: outcome.rawId, error: outcome.error }, 'authentic payload quarantined');
     return outcome;
   }
 
-  return { receive, counters };
+  return { receive, counters, drain: commit.drain };
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'x-shopify-hmac-sha256', 'stripe-signature', 'webhook-signature', 'cookie']);

@@ -108,6 +108,7 @@ function ingestHealth(r: Report): string[] {
   const lines: string[] = [];
   if (r.quarantined) lines.push(`${plural(r.quarantined, 'authentic payload')} in quarantine: unreadable, kept whole, replayable after a fix`);
   if (r.deadLettered) lines.push(`${plural(r.deadLettered, 'message')} dead-lettered: failed to apply to order state, replayable`);
+  if (r.missedNights.length) lines.push(`no report was recorded for ${r.missedNights.join(', ')}`);
   return lines;
 }
 

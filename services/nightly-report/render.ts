@@ -14,6 +14,8 @@ export function age(hours: number): string {
   return h === 0 ? `${d}d` : `${d}d ${h}h`;
 }
 
+/** A clean night stays one line about the books; a missed night is said on a line of its own. */
+const missed = (r: Report) => (r.missedNights.length ? `No run was recorded for ${r.missedNights.join(', ')}.\n` : '');
 const owner = (e: ReportException) => e.ownerHandle ?? e.owner;
 const history = (e: ReportException) => (e.status === 'new' ? 'new' : `recurring, ${e.nights} nights`);
 const CAUSES: Record<string, string> = { orphan: 'Records tied to no storefront order', currency: 'Currencies that differ', decimal_shift: 'Amounts off by a power of ten (units or decimal places)' };
@@ -61,12 +63,13 @@ function sections(r: Report): Group[] {
   if (r.quarantined) health.push(`${r.quarantined} authentic payload(s) in quarantine (unreadable; see 'tieout replay --quarantine')`);
   if (r.deadLettered) health.push(`${r.deadLettered} message(s) in the dead letters (failed to apply)`);
   if (health.length) groups.push({ title: 'Ingest health', lines: health });
+  if (r.missedNights.length) groups.push({ title: 'Nights with no report', lines: [`No run was recorded for ${r.missedNights.join(', ')}.`] });
   return groups;
 }
 
 /** The report for a terminal. A clean night is the one line. */
 export function renderText(r: Report): string {
-  if (r.clean) return `${allTiedLine(r.businessDate, r.ordersChecked)}\n`;
+  if (r.clean) return `${allTiedLine(r.businessDate, r.ordersChecked)}\n${missed(r)}`;
   const out = [`tieout — nightly report for ${r.businessDate} (as of ${r.asOf})`, r.summary, ''];
   for (const g of sections(r)) {
     out.push(g.title);
@@ -82,7 +85,7 @@ const mdEscape = (s: string) => s.replace(/([\\`*[\]|<>])/g, '\\$1');
 
 /** The report as Markdown (the file kept for each night, and for email or a wiki). */
 export function renderMarkdown(r: Report): string {
-  if (r.clean) return `${allTiedLine(r.businessDate, r.ordersChecked)}\n`;
+  if (r.clean) return `${allTiedLine(r.businessDate, r.ordersChecked)}\n${missed(r)}`;
   const out = [`# tieout — ${r.businessDate}`, '', `_As of ${r.asOf}._ ${mdEscape(r.summary)}`, ''];
   out.push('| bucket | count |', '| --- | ---: |');
   for (const [b, n] of Object.entries(r.counts)) out.push(`| ${b} | ${n} |`);

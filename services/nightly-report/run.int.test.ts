@@ -161,3 +161,14 @@ describe('the nightly report', () => {
     expect(r.exceptions.some((e) => e.orderKey === '80213')).toBe(true);
   });
 });
+
+describe('a night that did not run', () => {
+  it('is named in the next report', async () => {
+    const h = deps();
+    await h.load();
+    await runNight(h.d, { date: '2026-11-22' });
+    const r = await computeReport(h.d, { date: '2026-11-25' });
+    expect(r.missedNights).toEqual(['2026-11-23', '2026-11-24']);
+    expect(renderText(r)).toContain('No run was recorded for 2026-11-23, 2026-11-24.');
+  });
+});

@@ -1,6 +1,6 @@
 // The nightly run: snapshot open orders, check, classify, compare with last night, narrate, post, record.
 import { randomBytes } from 'node:crypto';
-import { cutoffInstant, latestBusinessDate, type BusinessCalendar } from '#shared/domain/business-date.ts';
+import { addDays, cutoffInstant, latestBusinessDate, type BusinessCalendar } from '#shared/domain/business-date.ts';
 import { runChecks, type Break, type CheckConfig } from '#shared/domain/checks.ts';
 import { classifyAll } from '#shared/domain/classification.ts';
 import { buildReport, type PreviousException, type Report } from '#shared/domain/report.ts';
@@ -36,13 +36,18 @@ export function resolveNight(selection: NightSelection, calendar: BusinessCalend
   return { businessDate, asOf: cutoffInstant(businessDate, calendar) };
 }
 
-/** The exceptions of the latest finished run before this business date, with their night counts. */
-async function previousExceptions(archive: Archive, businessDate: string): Promise<PreviousException[]> {
+/**
+ * The exceptions of the latest finished run before this business date, with their night counts,
+ * and the business dates since that run that have no finished run (a night that did not happen).
+ */
+async function previousNight(archive: Archive, businessDate: string): Promise<{ exceptions: PreviousException[]; missedNights: string[] }> {
   const runs = await archive.listRuns({ before: businessDate, limit: 20 });
   const last = runs.find((r) => r.status === 'finished' && r.report !== null && typeof r.report === 'object');
-  if (!last) return [];
+  if (!last) return { exceptions: [], missedNights: [] };
+  const missedNights: string[] = [];
+  for (let d = addDays(last.businessDate, 1); d < businessDate && missedNights.length < 31; d = addDays(d, 1)) missedNights.push(d);
   const exceptions = (last.report as { exceptions?: PreviousException[] }).exceptions ?? [];
-  return exceptions.map(({ id, orderKey, code, bucket, amount, currency, nights }) => ({ id, orderKey, code, bucket, amount, currency, nights }));
+  return { exceptions: exceptions.map(({ id, orderKey, code, bucket, amount, currency, nights }) => ({ id, orderKey, code, bucket, amount, currency, nights })), missedNights };
 }
 
 const compactTime = (instant: string) => instant.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -56,7 +61,7 @@ const newRunId = (businessDate: string, startedAt: string) => `run-${businessDat
 export async function computeReport(deps: NightlyDeps, selection: NightSelection): Promise<Report> {
   const startedAt = deps.now();
   const { businessDate, asOf } = resolveNight(selection, deps.calendar, startedAt);
-  const previous = await previousExceptions(deps.archive, businessDate);
+  const { exceptions: previous, missedNights } = await previousNight(deps.archive, businessDate);
   const breaks: Break[] = [];
   const seen = new Set<string>();
   const consider = (key: string, brks: Break[]) => {
@@ -85,6 +90,7 @@ export async function computeReport(deps: NightlyDeps, selection: NightSelection
     escalation: deps.escalation,
     quarantined: (await deps.archive.listQuarantine({ unresolvedOnly: true })).length,
     deadLettered: (await deps.bus.stats(MATCHER_SUBSCRIPTION)).deadLettered,
+    missedNights,
   });
   return deps.narrate(report);
 }

@@ -58,6 +58,8 @@ export type Report = {
   readonly ruleHits: readonly { readonly rule: string; readonly hits: number }[];
   readonly quarantined: number;
   readonly deadLettered: number;
+  /** Business dates since the previous recorded run that have no run of their own (the night did not happen). */
+  readonly missedNights: readonly string[];
 };
 
 /** What the previous recorded run said about an exception (for new / recurring / resolved). */
@@ -75,6 +77,7 @@ export type ReportInput = {
   readonly escalation: { readonly amount?: number; readonly ageHours?: number };
   readonly quarantined: number;
   readonly deadLettered: number;
+  readonly missedNights?: readonly string[];
 };
 
 const BUCKET_RANK: Record<Bucket, number> = { genuine_error: 0, mapping: 1, timing: 2, known_accepted: 3 };
@@ -194,6 +197,7 @@ export function buildReport(input: ReportInput, narratives: ReadonlyMap<string, 
     ruleHits: [...input.ruleHits].map(([rule, hits]) => ({ rule, hits })),
     quarantined: input.quarantined,
     deadLettered: input.deadLettered,
+    missedNights: input.missedNights ?? [],
   };
   return { ...report, summary: summary ?? templateSummary(report) };
 }
