@@ -87,41 +87,49 @@ export async function replay(deps: ReplayDeps, selection: ReplaySelection, into:
     await fold(filter, await deps.archive.countEvents(filter));
   }
 
-  // Every live document the rebuilt orders touch: the same keys, and any key their references point to.
-  const liveDocs = new Map<string, StoredOrder>();
-  const addLive = async (keys: Iterable<string>) => {
-    for (const k of keys) {
-      if (liveDocs.has(k)) continue;
-      const d = await deps.store.get(k);
-      if (d) liveDocs.set(k, d);
-    }
-  };
-  if (full) {
-    for await (const d of deps.store.scanAll()) liveDocs.set(d.state.key, d);
-  } else {
-    await addLive(ledger.docs.keys());
-    const refTargets = new Set<string>();
-    for (const doc of ledger.docs.values()) for (const r of doc.refs) {
-      const k = await deps.store.resolve(r);
-      if (k !== undefined) refTargets.add(k);
-    }
-    await addLive(refTargets);
-    // Complete their history: fold everything the live documents were built from.
-    const eventIds = [...liveDocs.values()].flatMap((d) => d.state.eventIds);
-    await fold({ rawIds: await rawIdsOf(deps.archive, eventIds) }, eventIds.length);
-  }
-
   const differences: ReplayDifference[] = [];
-  for (const key of [...new Set([...ledger.docs.keys(), ...liveDocs.keys()])].sort()) {
+  const compare = (key: string, live: OrderState | undefined) => {
     const rebuilt = ledger.docs.get(key);
-    const live = liveDocs.get(key)?.state;
     if (rebuilt && !live) differences.push({ key, change: 'added', paths: [] });
     else if (!rebuilt && live) differences.push({ key, change: 'removed', paths: [] });
     else if (rebuilt && live) {
       const paths = diffPaths(live, rebuilt);
       if (paths.length > 0) differences.push({ key, change: 'changed', paths });
     }
+  };
+
+  if (full) {
+    // Stream live state in key order rather than holding it: memory is the rebuilt ledger only.
+    const seen = new Set<string>();
+    for await (const d of deps.store.scanAll()) {
+      seen.add(d.state.key);
+      compare(d.state.key, d.state);
+    }
+    for (const key of ledger.docs.keys()) if (!seen.has(key)) compare(key, undefined);
+  } else {
+    // Every live document the rebuilt orders touch: the same keys, and any key their references point to.
+    const liveDocs = new Map<string, StoredOrder>();
+    const addLive = async (keys: Iterable<string>) => {
+      for (const k of keys) {
+        if (liveDocs.has(k)) continue;
+        const d = await deps.store.get(k);
+        if (d) liveDocs.set(k, d);
+      }
+    };
+    await addLive(ledger.docs.keys());
+    const refTargets = new Set<string>();
+    for (const doc of ledger.docs.values())
+      for (const r of doc.refs) {
+        const k = await deps.store.resolve(r);
+        if (k !== undefined) refTargets.add(k);
+      }
+    await addLive(refTargets);
+    // Complete their history: fold everything the live documents were built from.
+    const eventIds = [...liveDocs.values()].flatMap((d) => d.state.eventIds);
+    await fold({ rawIds: await rawIdsOf(deps.archive, eventIds) }, eventIds.length);
+    for (const key of [...new Set([...ledger.docs.keys(), ...liveDocs.keys()])]) compare(key, liveDocs.get(key)?.state);
   }
+  differences.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
   if (into === 'live' && differences.length > 0) await writeLive(deps, ledger, differences);
   return { payloads: seenRaw.size, events, unreadable, orders: ledger.docs.size, differences, wroteLive: into === 'live' && differences.length > 0 };

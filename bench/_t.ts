@@ -1,0 +1,12 @@
+import { createTraffic } from './webhooks.ts';
+const t0 = performance.now();
+const tr = createTraffic({ run: 1 });
+console.log('build ms', performance.now() - t0);
+tr.selfCheck();
+console.log(JSON.stringify(tr.summary(), null, 1));
+const t1 = performance.now();
+let bytes = 0;
+for (let i = 0; i < 20000; i++) bytes += tr.next().body.length;
+console.log('per request us', ((performance.now() - t1) * 1000) / 20000, bytes / 20000);
+const a = tr.next(); console.log(a.rawId, a.headers, a.body.slice(0, 400));
+const b = tr.next(); const c = tr.next(); const d = tr.next(); console.log(d.rawId, d.headers, d.body.slice(0, 1600));
