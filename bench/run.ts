@@ -6,7 +6,7 @@
 // drains the bus into the state store; the replay case re-normalizes the whole archive and
 // compares it with live state. Results are printed and written to bench/results.json.
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +23,12 @@ import { archiveAndPublish, canonicalEntry } from '../services/ingest/publish.ts
 import { createMatcher } from '../services/matcher/matcher.ts';
 import { replay } from '../services/matcher/replay.ts';
 import { generateEvents, type GenerateSummary } from './generate.ts';
+import { fileSize, measure, round, type Measured } from './measure.ts';
 
 const CASES = ['matcher', 'replay'] as const;
 type Case = (typeof CASES)[number];
 type Phase = 'setup' | 'matcher' | 'replay';
 
-/** What every phase reports about the machine while it ran. */
-type Measured = { seconds: number; cpuSeconds: number; peakRssMb: number; sampledPeakRssMb: number; load: { start: number; mean: number; max: number; end: number } };
 type SetupResult = Measured & { summary: GenerateSummary; avgEventBytes: number; archivePublishSeconds: number; generateSeconds: number; files: Record<string, number> };
 type MatcherResult = Measured & {
   batchSize: number | 'default';
@@ -70,42 +69,6 @@ function usage(message: string): never {
   process.stderr.write(`bench: ${message}\nusage: npm run bench -- [matcher] [replay] [--events N] [--seed S] [--dir DIR] [--keep] [--profile] [--batch-size N]\n`);
   process.exit(2);
 }
-
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** Times `fn`, sampling RSS every 100 ms and the 1-minute load average every second. */
-async function measure<T>(fn: () => Promise<T>): Promise<{ value: T } & Measured> {
-  let sampled = process.memoryUsage().rss;
-  const loads: number[] = [];
-  const rss = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 100);
-  const load = setInterval(() => loads.push(loadavg()[0] as number), 1000);
-  const start = loadavg()[0] as number;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  try {
-    const value = await fn();
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const end = loadavg()[0] as number;
-    const all = [start, ...loads, end];
-    return {
-      value,
-      seconds: round(seconds, 2),
-      // User + system CPU of this process: with other work on the machine, wall time exceeds it.
-      cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
-      // maxRSS is in kilobytes: the kernel's high-water mark for this process.
-      peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
-      sampledPeakRssMb: mb(Math.max(sampled, process.memoryUsage().rss)),
-      load: { start: round(start, 2), mean: round(all.reduce((a, b) => a + b, 0) / all.length, 2), max: round(Math.max(...all), 2), end: round(end, 2) },
-    };
-  } finally {
-    clearInterval(rss);
-    clearInterval(load);
-  }
-}
-
-const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0) + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
 
 async function setupPhase(dir: string, events: number, seed: number): Promise<SetupResult> {
   const paths = embeddedPaths(dir);
