@@ -1,6 +1,7 @@
 // An in-memory archive with the SQLite archive's semantics, for unit tests only (nothing survives the process).
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CanonicalEvent } from '../../domain/events.ts';
+import { checkEvent, checkRaw, checkRun } from '../archive-checks.ts';
 import { canonicalInstant } from '../../domain/instant.ts';
 import type {
   Archive,
@@ -252,34 +253,8 @@ function binary(a: string, b: string): number {
   return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-function checkRaw(record: RawRecord): void {
-  const r = record as { readonly id?: unknown; readonly system?: unknown; readonly receivedAt?: unknown; readonly body?: unknown };
-  if (typeof r.id !== 'string' || r.id === '') throw new TypeError('raw record needs a non-empty id');
-  if (typeof r.system !== 'string' || typeof r.body !== 'string') throw new TypeError(`raw record ${r.id} needs a system and a string body`);
-  if (typeof r.receivedAt !== 'string' || canonicalInstant(r.receivedAt) !== r.receivedAt) throw new TypeError(`raw record ${r.id} has a non-canonical receivedAt`);
-}
 
-function checkEvent(event: CanonicalEvent): void {
-  // Read loosely: callers outside TypeScript's reach (replays, fixtures) can hand in anything.
-  const e = event as { readonly id?: unknown; readonly kind?: unknown; readonly receivedAt?: unknown; readonly occurredAt?: unknown };
-  if (typeof e.id !== 'string' || e.id === '') throw new TypeError('canonical event needs a non-empty id');
-  if (typeof e.kind !== 'string') throw new TypeError(`event ${e.id} needs a kind`);
-  if (typeof e.receivedAt !== 'string' || canonicalInstant(e.receivedAt) !== e.receivedAt) throw new TypeError(`event ${e.id} has a non-canonical receivedAt`);
-  if (typeof e.occurredAt !== 'string') throw new TypeError(`event ${e.id} needs occurredAt`);
-}
 
-function checkRun(run: RunRecord, xs: readonly RunException[] | undefined): void {
-  if (!['started', 'finished', 'failed'].includes(run.status)) throw new TypeError(`run ${run.runId} has an unknown status ${String(run.status)}`);
-  const ids = new Set<string>();
-  for (const x of xs ?? []) {
-    if (x.runId !== run.runId || x.businessDate !== run.businessDate) {
-      throw new TypeError(`exception ${x.exceptionId} belongs to run ${x.runId} (${x.businessDate}), not ${run.runId} (${run.businessDate})`);
-    }
-    if (!Number.isSafeInteger(x.amount)) throw new TypeError(`exception ${x.exceptionId} amount must be integer minor units`);
-    if (ids.has(x.exceptionId)) throw new TypeError(`exception ${x.exceptionId} appears twice in run ${run.runId}`);
-    ids.add(x.exceptionId);
-  }
-}
 
 function checkBatchSize(n: number): void {
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`batchSize must be a positive integer, got ${n}`);
