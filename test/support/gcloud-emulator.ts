@@ -11,6 +11,10 @@ export type RunningEmulator = { readonly host: string; readonly stop: () => Prom
 export type SkippedEmulator = { readonly skipped: string };
 
 const READY_TIMEOUT_MS = 60_000;
+/** Waits for EOF on stdin (our end closed: we died), then ends the emulator's process group ($1). */
+const WATCHDOG =
+  'read _; kill -TERM -"$1" 2>/dev/null || exit 0; i=0; ' +
+  'while kill -0 -"$1" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; kill -KILL -"$1" 2>/dev/null; exit 0';
 const STOP_GRACE_MS = 5_000;
 
 /**
@@ -28,7 +32,8 @@ export async function startEmulator(kind: EmulatorKind): Promise<RunningEmulator
   const host = `127.0.0.1:${port}`;
   const args = ['beta', 'emulators', kind, 'start', `--host-port=${host}`];
   if (kind === 'firestore') args.push('--quiet');
-  // detached: the emulator gets its own process group, so stop() can signal gcloud and its Java child together.
+  // detached: the emulator gets its own process group (gcloud's Python leads it, the Java server is in it),
+  // so stop() can signal all of it at once.
   const child = spawn(gcloud, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,6 +41,12 @@ export async function startEmulator(kind: EmulatorKind): Promise<RunningEmulator
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${gcloud}`);
+  // If this process dies without stop() — a timed-out test worker is SIGKILLed and runs no exit handler — the
+  // watchdog sees its stdin close and ends the emulator's group. It is its own group, so it outlives us.
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'gcloud-emulator-watchdog', String(pid)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.stdin.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
 
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -58,6 +69,7 @@ export async function startEmulator(kind: EmulatorKind): Promise<RunningEmulator
       while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
       if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
       process.removeListener('exit', killOnExit);
+      watchdog.kill('SIGKILL'); // its job is done; left alone it would signal a group id that may be reused
       child.stdout.destroy();
       child.stderr.destroy();
     })());
