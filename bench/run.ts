@@ -1,10 +1,12 @@
-// `npm run bench -- [matcher] [replay] [--events N] [--seed S] [--dir DIR] [--keep] [--profile] [--batch-size N]`: the embedded backend at scale.
+// `npm run bench -- [matcher] [replay] [ingest] [nightly] [options]`: the embedded backend at scale.
 //
-// Each phase (setup, matcher, replay) runs in its own child process, so its peak RSS is its own
-// (the kernel's high-water mark, `resourceUsage().maxRSS`, cross-checked by sampling every 100 ms).
-// Setup archives and publishes the generated events through `archiveAndPublish`; the matcher case
-// drains the bus into the state store; the replay case re-normalizes the whole archive and
-// compares it with live state. Results are printed and written to bench/results.json.
+// Each phase runs in its own child process, so its peak RSS is its own (the kernel's high-water
+// mark, `resourceUsage().maxRSS`, cross-checked by sampling every 100 ms). Setup archives and
+// publishes the generated events through `archiveAndPublish`; the matcher case drains the bus into
+// the state store; the replay case re-normalizes the whole archive and compares it with live state.
+// The ingest case drives `tieout serve` with signed webhooks (bench/ingest.ts); the nightly case
+// times `computeReport` over a store of N orders (bench/nightly.ts). Results are printed and
+// written to bench/results.json.
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -23,11 +25,14 @@ import { archiveAndPublish, canonicalEntry } from '../services/ingest/publish.ts
 import { createMatcher } from '../services/matcher/matcher.ts';
 import { replay } from '../services/matcher/replay.ts';
 import { generateEvents, type GenerateSummary } from './generate.ts';
+import { INGEST_PROFILE_DIR, ingestPhase, type IngestResult } from './ingest.ts';
 import { fileSize, measure, round, type Measured } from './measure.ts';
+import { nightlyReportPhase, nightlySetupPhase, type NightlyReportResult, type NightlySetupResult } from './nightly.ts';
 
-const CASES = ['matcher', 'replay'] as const;
+const CASES = ['matcher', 'replay', 'ingest', 'nightly'] as const;
 type Case = (typeof CASES)[number];
-type Phase = 'setup' | 'matcher' | 'replay';
+type Phase = 'setup' | 'matcher' | 'replay' | 'ingest' | 'nightly-setup' | 'nightly-report';
+type NightlyResult = { orders: number; open: number; setup: NightlySetupResult; setupReused: boolean; report: NightlyReportResult };
 
 type SetupResult = Measured & { summary: GenerateSummary; avgEventBytes: number; archivePublishSeconds: number; generateSeconds: number; files: Record<string, number> };
 type MatcherResult = Measured & {
@@ -58,17 +63,37 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    /** Overrides the matcher's default batch size (to measure its effect; the reported figures use the default). */
+    /** Overrides the matcher's default batch size (to measure its effect; the reported figures use the default). In the ingest case: the batch size of the matcher inside `tieout serve`. */
     'batch-size': { type: 'string' },
+    /** ingest: seconds measured, seconds of warm-up before, concurrent connections. */
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '32' },
+    /** nightly: store sizes (comma-separated), and open orders per size (one value or one per size; default 2%). */
+    orders: { type: 'string', default: '1000000' },
+    open: { type: 'string' },
+    /** nightly: evict the state file from the OS page cache before each computeReport run. */
+    cold: { type: 'boolean', default: false },
     phase: { type: 'string' },
   },
 });
 
+const USAGE =
+  'usage: npm run bench -- [matcher] [replay] [ingest] [nightly] [--events N] [--seed S] [--dir DIR] [--keep] [--profile] [--batch-size N]\n' +
+  '                        [--duration S] [--warmup S] [--connections C] [--orders N[,N…]] [--open K[,K…]] [--cold]\n';
+
 /** A bad command line: said in one line, exit code 2 (as the CLI does). */
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [matcher] [replay] [--events N] [--seed S] [--dir DIR] [--keep] [--profile] [--batch-size N]\n`);
+  process.stderr.write(`bench: ${message}\n${USAGE}`);
   process.exit(2);
 }
+
+const positiveInt = (name: string, text: string | undefined): number => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) usage(`--${name} must be a positive integer, got ${text}`);
+  return n;
+};
+const intList = (name: string, text: string): number[] => text.split(',').map((t) => positiveInt(name, t.trim()));
 
 async function setupPhase(dir: string, events: number, seed: number): Promise<SetupResult> {
   const paths = embeddedPaths(dir);
@@ -150,7 +175,7 @@ async function replayPhase(dir: string): Promise<ReplayResult> {
 /** Runs one phase in a child process (a clean heap and its own peak RSS) and returns its result. */
 function inChild<T>(phase: Phase, args: string[]): Promise<T> {
   const profileDir = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
-  const execArgv = values.profile ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${phase}-${Date.now()}.cpuprofile`] : process.execArgv;
+  const execArgv = values.profile && phase !== 'ingest' ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${phase}-${Date.now()}.cpuprofile`] : process.execArgv;
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ['--phase', phase, ...args], { execArgv, stdio: 'inherit' });
     let result: T | undefined;
@@ -172,12 +197,26 @@ async function main(): Promise<void> {
 
   if (values.phase !== undefined) {
     const dir = values.dir as string;
+    const nightly = () => [positiveInt('orders', values.orders), positiveInt('open', values.open)] as const;
     const result =
       values.phase === 'setup'
         ? await setupPhase(dir, events, seed)
         : values.phase === 'matcher'
           ? await matcherPhase(dir, Number(positionals[0]))
-          : await replayPhase(dir);
+          : values.phase === 'ingest'
+            ? await ingestPhase({
+                durationSeconds: positiveInt('duration', values.duration),
+                warmupSeconds: positiveInt('warmup', values.warmup),
+                connections: positiveInt('connections', values.connections),
+                keep: values.keep,
+                ...(values.profile ? { profileDir: INGEST_PROFILE_DIR } : {}),
+                ...(values['batch-size'] !== undefined ? { matcherBatchSize: positiveInt('batch-size', values['batch-size']) } : {}),
+              })
+            : values.phase === 'nightly-setup'
+              ? await nightlySetupPhase(dir, ...nightly())
+              : values.phase === 'nightly-report'
+                ? await nightlyReportPhase(dir, ...nightly(), 3, values.cold)
+                : await replayPhase(dir);
     // Run by hand (`node bench/run.ts --phase matcher --dir D KEYS`), a phase prints its result.
     if (process.send) process.send(result);
     else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -197,15 +236,24 @@ async function main(): Promise<void> {
     memoryGb: round(totalmem() / 1024 ** 3, 1),
     loadAtStart: loadavg().map((x) => round(x, 2)),
   };
-  log(`data dir ${dir}; ${events.toLocaleString('en-US')} events, seed ${seed}; cases: ${cases.join(', ')}; load ${machine.loadAtStart.join(' ')}`);
+  const scale = [
+    ...(cases.includes('matcher') || cases.includes('replay') ? [`${events.toLocaleString('en-US')} events, seed ${seed}`] : []),
+    ...(cases.includes('nightly') ? [`nightly orders ${values.orders}${values.open ? `, open ${values.open}` : ' (2% open)'}`] : []),
+  ];
+  log(`data dir ${dir}; ${scale.join('; ')}; cases: ${cases.join(', ')}; load ${machine.loadAtStart.join(' ')}`);
 
   const args = ['--dir', dir, '--events', String(events), '--seed', String(seed), ...(values['batch-size'] ? ['--batch-size', values['batch-size']] : [])];
   const meta: Meta | undefined = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as Meta) : undefined;
   if (meta && (meta.events !== events || meta.seed !== seed)) usage(`${dir} holds a run of ${meta.events} events (seed ${meta.seed}); use another --dir`);
 
-  const results: { machine: typeof machine; dir: string; setup?: SetupResult; matcher?: MatcherResult; matcherAsSetup?: boolean; replay?: ReplayResult } = { machine, dir };
+  const results: Results & { machine: typeof machine; dir: string } = { machine, dir };
   try {
-    await runCases(cases, args, metaPath, meta, results);
+    if (cases.includes('matcher') || cases.includes('replay')) await runCases(cases, args, metaPath, meta, results);
+    if (cases.includes('ingest')) {
+      log(`ingest: tieout serve driven by autocannon for ${values.duration} s (after ${values.warmup} s of warm-up), ${values.connections} connections`);
+      results.ingest = await inChild<IngestResult>('ingest', ['--duration', values.duration, '--warmup', values.warmup, '--connections', values.connections, ...(values.keep ? ['--keep'] : []), ...(values.profile ? ['--profile'] : []), ...(values['batch-size'] ? ['--batch-size', values['batch-size']] : [])]);
+    }
+    if (cases.includes('nightly')) results.nightly = await runNightly(dir);
   } finally {
     // A temporary data dir is gigabytes at full scale: remove it unless asked to keep it.
     if (!values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });
@@ -217,13 +265,56 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${JSON.stringify(results)}\n`);
   log(`results written to ${out}`);
   // Missed targets are findings; wrong answers are failures.
-  if (results.matcher?.docsMatch === false || (results.replay !== undefined && (results.replay.differences > 0 || results.replay.unreadable > 0))) {
+  if (
+    results.matcher?.docsMatch === false ||
+    (results.replay !== undefined && (results.replay.differences > 0 || results.replay.unreadable > 0)) ||
+    results.ingest?.archive.verified === false ||
+    (results.nightly ?? []).some((n) => n.setup.docs !== n.orders || n.setup.checkedEqual !== n.setup.checked || n.report.openDocsScanned !== n.open || n.report.exceptions < n.open)
+  ) {
     log('sanity check failed: see the table');
     process.exitCode = 1;
   }
 }
 
-type Results = { setup?: SetupResult; matcher?: MatcherResult; matcherAsSetup?: boolean; replay?: ReplayResult };
+type Results = { setup?: SetupResult; matcher?: MatcherResult; matcherAsSetup?: boolean; replay?: ReplayResult; ingest?: IngestResult; nightly?: NightlyResult[] };
+
+/**
+ * The nightly case at each requested size: setup (timed, in its own child) builds the store unless
+ * the data dir already holds that size, then `computeReport` runs in a fresh child. Each size's
+ * store is removed afterwards unless --keep or --dir was given.
+ */
+async function runNightly(root: string): Promise<NightlyResult[]> {
+  const sizes = intList('orders', values.orders);
+  const opens = values.open === undefined ? sizes.map((n) => Math.round(n * 0.02)) : intList('open', values.open);
+  if (opens.length !== 1 && opens.length !== sizes.length) usage(`--open needs one value or one per --orders size (${sizes.length})`);
+  const out: NightlyResult[] = [];
+  for (const [i, orders] of sizes.entries()) {
+    const open = (opens.length === 1 ? opens[0] : opens[i]) as number;
+    if (open > orders) usage(`--open ${open} is more than --orders ${orders}`);
+    const dir = join(root, `nightly-${orders}-${open}`);
+    const metaPath = join(dir, 'nightly-meta.json');
+    const args = ['--dir', dir, '--orders', String(orders), '--open', String(open)];
+    let setup: NightlySetupResult;
+    const setupReused = existsSync(metaPath);
+    if (setupReused) {
+      setup = JSON.parse(readFileSync(metaPath, 'utf8')) as NightlySetupResult;
+      log(`nightly ${orders} orders, ${open} open: reusing the store in ${dir}`);
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      log(`nightly ${orders} orders, ${open} open: building the state store`);
+      setup = await inChild<NightlySetupResult>('nightly-setup', args);
+      writeFileSync(metaPath, JSON.stringify(setup, null, 2));
+      log(`nightly: ${setup.docs} documents in ${setup.seconds} s (${setup.ordersPerSecond}/s), ${round(setup.stateFileBytes / 1e9, 2)} GB; foldEvents cross-check ${setup.checkedEqual}/${setup.checked} equal`);
+    }
+    log(`nightly ${orders} orders, ${open} open: computeReport${values.cold ? ' (state file evicted from the page cache before each run)' : ''}`);
+    const report = await inChild<NightlyReportResult>('nightly-report', [...args, ...(values.cold ? ['--cold'] : [])]);
+    log(`nightly: computeReport ${report.runsSeconds.join(' s, ')} s (read from disk ${report.runsStorageReadMb.join(', ')} MB); median ${report.reportSeconds} s (open scan + checks ${report.scanOpenSeconds} s, count ${report.countSeconds} s, narration ${report.narrationSeconds} s), peak RSS ${report.peakRssMb} MB, ${report.exceptions} exceptions`);
+    out.push({ orders, open, setup, setupReused, report });
+    if (!values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
 
 async function runCases(cases: readonly Case[], args: string[], metaPath: string, existing: Meta | undefined, results: Results): Promise<void> {
   const dir = dirname(metaPath);
@@ -255,7 +346,7 @@ async function runCases(cases: readonly Case[], args: string[], metaPath: string
   }
 }
 
-const TARGETS = { matcher: 30_000, replay: 50_000, rssMb: 500 };
+const TARGETS = { matcher: 30_000, replay: 50_000, rssMb: 500, ingest: 10_000, ingestP99Ms: 50, nightlySeconds: 10, nightlyRssMb: 1024 };
 
 function printTable(r: Results): void {
   const rows: string[][] = [['case', 'events', 'seconds', 'CPU s', 'events/s', 'target', 'peak RSS MB', 'load (mean)', 'notes']];
@@ -272,6 +363,19 @@ function printTable(r: Results): void {
   if (p)
     rows.push(['replay', String(p.events), String(p.seconds), String(p.cpuSeconds), String(p.eventsPerSecond), `${TARGETS.replay} ${p.eventsPerSecond >= TARGETS.replay ? 'met' : 'MISSED'}`,
       `${p.peakRssMb} ${p.peakRssMb < TARGETS.rssMb ? 'ok' : 'OVER'}`, String(p.load.mean), `${p.orders} orders, ${p.differences} differences, ${p.unreadable} unreadable`]);
+  const g = r.ingest;
+  if (g) {
+    const met = g.run.requestsPerSecond >= TARGETS.ingest && g.run.latencyMs.p99 < TARGETS.ingestP99Ms;
+    rows.push([`ingest (serve, ${g.connections} conn)`, String(g.run.ok), String(g.run.seconds), `${g.run.serverCpuSeconds} srv + ${g.run.clientCpuSeconds} cli`, String(g.run.requestsPerSecond),
+      `${TARGETS.ingest}, p99<${TARGETS.ingestP99Ms}ms ${met ? 'met' : 'MISSED'}`, `${g.server.peakRssMb} (server)`, String(g.run.load.mean),
+      `p50 ${g.run.latencyMs.p50} ms, p99 ${g.run.latencyMs.p99} ms, max ${g.run.latencyMs.max} ms; non-2xx ${g.run.non2xx}; archive ${g.archive.verified ? 'verified' : 'MISMATCH'} (${g.archive.okIdsArchived}/${g.archive.okIds} answered ids, +${g.archive.archivedWithoutResponse} in flight at stop)`]);
+  }
+  for (const n of r.nightly ?? []) {
+    const p = n.report;
+    const met = p.reportSecondsExcludingNarration < TARGETS.nightlySeconds && p.peakRssMb < TARGETS.nightlyRssMb;
+    rows.push([`nightly${p.cold ? ' cold' : ''} (${n.open} open)`, `${n.orders} orders`, String(p.reportSecondsExcludingNarration), p.runsCpuSeconds.join('/'), '—', `<${TARGETS.nightlySeconds}s, <1GB ${met ? 'met' : 'MISSED'}`, `${p.peakRssMb} (${p.rssBeforeMb} before)`, String(p.load.mean),
+      `runs ${p.runsSeconds.join('/')} s (median shown), read from disk ${p.runsStorageReadMb.join('/')} MB, scan+checks ${p.runsScanOpenSeconds.join('/')} s, count ${p.runsCountSeconds.join('/')} s; median: scan+checks ${p.scanOpenSeconds} s, count ${p.countSeconds} s, narration ${p.narrationSeconds} s; ${p.exceptions} exceptions; setup ${n.setup.seconds} s${n.setupReused ? ' (reused)' : ''}, fold check ${n.setup.checkedEqual}/${n.setup.checked}`]);
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   for (const [i, row] of rows.entries()) {
     process.stdout.write(`${row.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`);
