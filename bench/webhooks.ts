@@ -68,7 +68,8 @@ const chargeId = (n: number) => `ch_3Q${b62(n, 10)}BnchChRg4e0`;
 /**
  * A traffic source: `next()` returns the next unique, signed request. Requests go three Shopify
  * order webhooks to two Stripe events; Stripe event k names the order of Shopify webhook k, so the
- * matcher inside `tieout serve` ties real pairs rather than piling everything onto one document.
+ * matcher inside `tieout serve` links real pairs rather than piling everything onto one document
+ * (their amounts are not made to agree).
  * `run` keeps the ids of different runs (warm-up, measurement) apart.
  */
 export function createTraffic(options: { readonly run: number; readonly seed?: number; readonly orders?: number }) {
