@@ -1,7 +1,7 @@
 // Checks every Archive adapter applies before an append or a run is written, so bad input fails loudly.
 import type { CanonicalEvent } from '../domain/events.ts';
 import { canonicalInstant } from '../domain/instant.ts';
-import type { RawRecord, RunException, RunRecord } from '../ports/archive.ts';
+import type { RawRecord, RunException, RunRecord, ScanFilter } from '../ports/archive.ts';
 
 /** Checks the fields the archive indexes on, so a malformed entry fails the whole append. */
 export function checkRaw(record: RawRecord): void {
@@ -32,4 +32,25 @@ export function checkRun(run: RunRecord, exceptions: readonly RunException[] | u
     if (ids.has(x.exceptionId)) throw new TypeError(`exception ${x.exceptionId} appears twice in run ${run.runId}`);
     ids.add(x.exceptionId);
   }
+}
+
+/** Checks a scan's page size. */
+export function checkBatchSize(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`batchSize must be a positive integer, got ${n}`);
+}
+
+/** Canonicalises a filter's `from`/`to`, so comparing the strings compares the instants. */
+export function normalizeFilter(filter: ScanFilter): ScanFilter {
+  return {
+    ...filter,
+    ...(filter.from !== undefined ? { from: instantOf(filter.from, 'from') } : {}),
+    ...(filter.to !== undefined ? { to: instantOf(filter.to, 'to') } : {}),
+  };
+}
+
+/** A caller's instant in canonical form, or a RangeError naming the argument. */
+export function instantOf(text: string, name: string): string {
+  const canonical = canonicalInstant(text);
+  if (canonical === undefined) throw new RangeError(`${name} must be an ISO 8601 instant with a zone, got ${JSON.stringify(text)}`);
+  return canonical;
 }

@@ -1,8 +1,7 @@
 // An in-memory archive with the SQLite archive's semantics, for unit tests only (nothing survives the process).
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CanonicalEvent } from '../../domain/events.ts';
-import { checkEvent, checkRaw, checkRun } from '../archive-checks.ts';
-import { canonicalInstant } from '../../domain/instant.ts';
+import { checkBatchSize, checkEvent, checkRaw, checkRun, instantOf, normalizeFilter } from '../archive-checks.ts';
 import type {
   Archive,
   ArchivedEvent,
@@ -251,27 +250,6 @@ function newestRunFirst(a: RunRecord, b: RunRecord): number {
 /** SQLite's BINARY collation: UTF-8 byte order, which differs from `<` on UTF-16 above U+FFFF. */
 function binary(a: string, b: string): number {
   return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-
-
-
-function checkBatchSize(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`batchSize must be a positive integer, got ${n}`);
-}
-
-function normalizeFilter(filter: ScanFilter): ScanFilter {
-  return {
-    ...filter,
-    ...(filter.from !== undefined ? { from: instantOf(filter.from, 'from') } : {}),
-    ...(filter.to !== undefined ? { to: instantOf(filter.to, 'to') } : {}),
-  };
-}
-
-function instantOf(text: string, name: string): string {
-  const canonical = canonicalInstant(text);
-  if (canonical === undefined) throw new RangeError(`${name} must be an ISO 8601 instant with a zone, got ${JSON.stringify(text)}`);
-  return canonical;
 }
 
 function limitOf(limit: number | undefined): number {

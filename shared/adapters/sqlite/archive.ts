@@ -1,8 +1,7 @@
 // The embedded archive: raw payloads, canonical events, quarantine and report runs in one SQLite file.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { checkEvent, checkRaw, checkRun } from '../archive-checks.ts';
-import { canonicalInstant } from '../../domain/instant.ts';
+import { checkBatchSize, checkEvent, checkRaw, checkRun, instantOf, normalizeFilter } from '../archive-checks.ts';
 import type { CanonicalEvent } from '../../domain/events.ts';
 import type {
   Archive,
@@ -354,28 +353,6 @@ export function createSqliteArchive(options: SqliteArchiveOptions): Archive {
       open.close();
     },
   };
-}
-
-
-
-
-function checkBatchSize(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`batchSize must be a positive integer, got ${n}`);
-}
-
-/** Canonicalises `from`/`to` so string comparison in SQL is time comparison. */
-function normalizeFilter(filter: ScanFilter): ScanFilter {
-  return {
-    ...filter,
-    ...(filter.from !== undefined ? { from: instantOf(filter.from, 'from') } : {}),
-    ...(filter.to !== undefined ? { to: instantOf(filter.to, 'to') } : {}),
-  };
-}
-
-function instantOf(text: string, name: string): string {
-  const canonical = canonicalInstant(text);
-  if (canonical === undefined) throw new RangeError(`${name} must be an ISO 8601 instant with a zone, got ${JSON.stringify(text)}`);
-  return canonical;
 }
 
 /** The received_at conditions of a filter; `+` disables index use on them. */
