@@ -1,6 +1,7 @@
 // Instants and durations: ISO 8601 UTC strings in one canonical, sortable form.
 import { z } from 'zod';
 
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
@@ -8,6 +9,11 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
  * so that instants compare correctly as strings. Returns undefined for anything else.
  */
 export function canonicalInstant(text: string): string | undefined {
+  // Most instants arrive already canonical (our own events, stored state): one round trip proves it.
+  if (text.length === 24 && CANONICAL.test(text)) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === text) return text;
+  }
   if (!ISO_WITH_ZONE.test(text)) return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;

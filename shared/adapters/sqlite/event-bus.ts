@@ -102,11 +102,15 @@ export function createSqliteEventBus(options: {
       `UPDATE bus_deliveries SET lease_until = ?, attempts = attempts + 1, lease_token = ?
        WHERE subscription = ? AND lease_until = 0 AND seq BETWEEN ? AND ?`,
     ),
-    ack: db.prepare('DELETE FROM bus_deliveries WHERE seq = ? AND subscription = ? AND lease_token = ? AND lease_until > ?'),
+    // Set-based: one statement acks every seq of one lease (a JSON array), however large the batch.
+    ack: db.prepare(
+      `DELETE FROM bus_deliveries WHERE subscription = ? AND lease_token = ? AND lease_until > ?
+       AND seq IN (SELECT value FROM json_each(?)) RETURNING seq`,
+    ),
     dropIfDone: db.prepare(
-      `DELETE FROM bus_messages WHERE seq = $seq
-       AND NOT EXISTS (SELECT 1 FROM bus_deliveries WHERE seq = $seq)
-       AND NOT EXISTS (SELECT 1 FROM bus_dead_letters WHERE seq = $seq)`,
+      `DELETE FROM bus_messages WHERE seq IN (SELECT value FROM json_each(?))
+       AND NOT EXISTS (SELECT 1 FROM bus_deliveries d WHERE d.seq = bus_messages.seq)
+       AND NOT EXISTS (SELECT 1 FROM bus_dead_letters dl WHERE dl.seq = bus_messages.seq)`,
     ),
     nack: db.prepare(
       `UPDATE bus_deliveries SET lease_until = 0, lease_token = NULL, last_error = ?
@@ -182,9 +186,17 @@ export function createSqliteEventBus(options: {
       if (ackIds.length === 0) return;
       const parsed = ackIds.map(parseAckId);
       const at = now();
+      // Usually one lease (one pull) per call; group by token so each lease is one statement.
+      const byToken = new Map<string, number[]>();
+      for (const { seq, token } of parsed) {
+        const seqs = byToken.get(token);
+        if (seqs) seqs.push(seq);
+        else byToken.set(token, [seq]);
+      }
       immediate(db, () => {
-        for (const { seq, token } of parsed) {
-          if (q.ack.run(seq, subscription, token, at).changes > 0) q.dropIfDone.run({ seq });
+        for (const [token, seqs] of byToken) {
+          const acked = (q.ack.all(subscription, token, at, JSON.stringify(seqs)) as { seq: number }[]).map((r) => r.seq);
+          if (acked.length > 0) q.dropIfDone.run(JSON.stringify(acked));
         }
       });
     },
