@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
-import { createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
+import { createScratchOrderStateStore, createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
 import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
 import { silentLogger } from '#shared/log.ts';
@@ -155,10 +155,11 @@ async function replayPhase(dir: string): Promise<ReplayResult> {
   const paths = embeddedPaths(dir);
   const archive = createSqliteArchive({ path: paths.archive });
   const store = createSqliteOrderStateStore({ path: paths.state });
+  const shadow = createScratchOrderStateStore(dir);
   const m = await measure(() =>
-    replay({ archive, store, checkConfig: DEFAULT_CHECK_CONFIG, normalize: DEFAULT_NORMALIZE_CONTEXT, now: () => new Date().toISOString() }, {}, 'shadow'),
+    replay({ archive, store, shadow, checkConfig: DEFAULT_CHECK_CONFIG, normalize: DEFAULT_NORMALIZE_CONTEXT, now: () => new Date().toISOString() }, {}, 'shadow'),
   );
-  await Promise.all([archive.close(), store.close()]);
+  await Promise.all([archive.close(), store.close(), shadow.close()]);
   const r = m.value;
   const { value: _, ...measured } = m;
   return {

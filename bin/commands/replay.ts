@@ -1,6 +1,7 @@
 // `tieout replay`: rebuild state from archived raw payloads with this build and show what differs.
 import { checkConfigOf } from '#shared/config.ts';
 import { openBackend } from '#shared/backend.ts';
+import { createScratchOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { addDays, cutoffInstant } from '#shared/domain/business-date.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
 import { replay } from '../../services/matcher/replay.ts';
@@ -12,7 +13,9 @@ export type ReplayOptions = { readonly from?: string; readonly to?: string; read
 /** Runs a replay; exit 0 when rebuilt state equals live state (or was written into it), 1 when it differs. */
 export async function runReplay(ctx: CommandContext, options: ReplayOptions, isTty = false): Promise<number> {
   const cal = { timeZone: ctx.config.timeZone, cutoff: ctx.config.cutoff };
-  const backend = openBackend(ctx.config);
+  const backend = await openBackend(ctx.config);
+  // The rebuild goes to a scratch file beside the data (or the temp dir), not into memory.
+  const shadow = createScratchOrderStateStore(ctx.config.backend === 'embedded' ? ctx.config.dataDir : undefined);
   const started = Date.now();
   let lastProgress = 0;
   try {
@@ -25,6 +28,7 @@ export async function runReplay(ctx: CommandContext, options: ReplayOptions, isT
       {
         archive: backend.archive,
         store: backend.store,
+        shadow,
         checkConfig: checkConfigOf(ctx.config),
         normalize: normalizeContextOf(ctx.config),
         now: ctx.now,
@@ -64,6 +68,7 @@ export async function runReplay(ctx: CommandContext, options: ReplayOptions, isT
     ctx.stdout("Nothing was changed (shadow). Run again with '--into live' to write the rebuilt orders.\n");
     return EXIT_FAILURE;
   } finally {
+    await shadow.close();
     await backend.close();
   }
 }

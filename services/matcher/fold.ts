@@ -24,7 +24,12 @@ const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
  * the changed documents (with their `open` flag), the deleted provisional documents and the
  * changed aliases. All reads happen before any write, so it suits every store's transactions.
  */
-export async function foldEvents(tx: OrderStateTx, events: readonly CanonicalEvent[], options: { readonly checkConfig: CheckConfig; readonly now: string }): Promise<FoldResult> {
+export async function foldEvents(
+  tx: OrderStateTx,
+  events: readonly CanonicalEvent[],
+  /** `openFlag: false` skips the checks and stores `open: false` (a replay's shadow, compared on state only). */
+  options: { readonly checkConfig: CheckConfig; readonly now: string; readonly openFlag?: boolean },
+): Promise<FoldResult> {
   const eventRefs = unique(events.flatMap((e) => e.refs));
   const aliases = await tx.aliases(eventRefs);
   const keys = unique([...aliases.values(), ...eventRefs.filter(isAnchor).map(refValue)]);
@@ -46,7 +51,7 @@ export async function foldEvents(tx: OrderStateTx, events: readonly CanonicalEve
   const puts: StoredOrder[] = [];
   for (const [k, state] of ledger.docs) {
     if (before.get(k) === state) continue;
-    puts.push({ state, open: runChecks(state, options.checkConfig).length > 0, updatedAt: options.now });
+    puts.push({ state, open: options.openFlag !== false && runChecks(state, options.checkConfig).length > 0, updatedAt: options.now });
   }
   const deletes = [...before.keys()].filter((k) => !ledger.docs.has(k));
   const aliasChanges = [...ledger.aliases].filter(([r, k]) => aliasesBefore.get(r) !== k);

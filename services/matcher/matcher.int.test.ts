@@ -1,12 +1,13 @@
 // The matcher against the real embedded backend: exactly once in effect, poison to dead letter, replay = live.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
-import { createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
+import { createMemoryOrderStateStore } from '#shared/adapters/memory/order-state-store.ts';
+import { createScratchOrderStateStore, createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
 import type { CanonicalEvent } from '#shared/domain/events.ts';
 import { canonicalJson } from '#shared/domain/order-state.ts';
@@ -117,7 +118,7 @@ describe('matcher', () => {
 });
 
 describe('replay', () => {
-  const deps = () => ({ archive: backend.archive, store: backend.store, checkConfig: DEFAULT_CHECK_CONFIG, normalize: DEFAULT_NORMALIZE_CONTEXT, now: () => NOW });
+  const deps = () => ({ archive: backend.archive, store: backend.store, shadow: createMemoryOrderStateStore(), batchEvents: 7, checkConfig: DEFAULT_CHECK_CONFIG, normalize: DEFAULT_NORMALIZE_CONTEXT, now: () => NOW });
 
   it('replaying the whole archive gives exactly the live state', async () => {
     const events = history(2, 60);
@@ -127,6 +128,19 @@ describe('replay', () => {
     expect(result.differences).toEqual([]);
     expect(result.events).toBe(events.length);
     expect(result.orders).toBe(await backend.store.count());
+  });
+
+  it('rebuilds into a scratch SQLite shadow in small batches, equal to live, and deletes the scratch file on close', async () => {
+    const events = history(5, 40);
+    await archiveAndPublish(backend, events.map(canonicalEntry));
+    await matcher(97).drain();
+    const shadow = createScratchOrderStateStore(dir);
+    const result = await replay({ ...deps(), shadow, batchEvents: 13 }, {}, 'shadow');
+    expect(result.differences).toEqual([]);
+    expect(result.payloads).toBe(events.length);
+    expect(await shadow.count()).toBe(await backend.store.count());
+    await shadow.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith('tieout-shadow-'))).toEqual([]);
   });
 
   it('shows what differs from a damaged live state, and repairs it with --into live', async () => {

@@ -6,8 +6,11 @@ import { DatabaseSync } from 'node:sqlite';
 export type OpenOptions = {
   /** Ordered schema migrations; migration i brings `user_version` from i to i + 1. */
   readonly migrations: readonly string[];
-  /** `FULL` survives power loss (bus, archive); `NORMAL` survives a process crash (derived state). */
-  readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * `FULL` survives power loss (bus, archive); `NORMAL` survives a process crash (derived state);
+   * `OFF` survives nothing (scratch files that are thrown away, like a replay's shadow).
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** How long a writer waits for another process's lock before failing. */
   readonly busyTimeoutMs?: number;
 };

@@ -1,9 +1,13 @@
 // The embedded order state store: one JSON document per order key in SQLite, plus the alias index.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { OrderState } from '../../domain/order-state.ts';
 import type { OrderStateStore, OrderStateTx, StoredOrder } from '../../ports/order-state-store.ts';
 import { openDatabase } from './database.ts';
 import { createStagedTx, createSerializer } from '../staged-tx.ts';
+import { createWriteBackStore } from '../write-back-store.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE orders (
@@ -33,8 +37,8 @@ function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
  * first read to its commit, so concurrent writers in other processes wait rather than lose an
  * update; writers in this process are queued.
  */
-export function createSqliteOrderStateStore(options: { path: string }): OrderStateStore {
-  const db: DatabaseSync = openDatabase(options.path, { migrations: MIGRATIONS, synchronous: 'NORMAL' });
+export function createSqliteOrderStateStore(options: { path: string; synchronous?: 'NORMAL' | 'OFF' }): OrderStateStore {
+  const db: DatabaseSync = openDatabase(options.path, { migrations: MIGRATIONS, synchronous: options.synchronous ?? 'NORMAL' });
   const stmt = new Map<string, StatementSync>();
   const prepare = (sql: string) => {
     let s = stmt.get(sql);
@@ -109,6 +113,28 @@ export function createSqliteOrderStateStore(options: { path: string }): OrderSta
       await serialize(async () => {
         if (db.isOpen) db.close();
       });
+    },
+  };
+}
+
+/**
+ * An empty store in a scratch file under `dir` (default: the system's temporary directory), for
+ * private work that is thrown away, such as a replay's shadow: nothing is synced, recently used
+ * documents stay in memory and are written back in large batches (`cacheDocs`), and `close()`
+ * deletes the file. Only its creator may write to it.
+ */
+export function createScratchOrderStateStore(dir: string = tmpdir(), options: { cacheDocs?: number } = {}): OrderStateStore {
+  const home = mkdtempSync(join(dir, 'tieout-shadow-'));
+  const file = createSqliteOrderStateStore({ path: join(home, 'shadow.sqlite'), synchronous: 'OFF' });
+  const store = createWriteBackStore(file, { maxDocs: options.cacheDocs ?? 10_000 });
+  return {
+    ...store,
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     },
   };
 }
