@@ -5,7 +5,8 @@
 // In:  message.data is the canonical event JSON { id, source, system, kind, refs, occurredAt,
 //      receivedAt, data }; message.attributes carries eventId, system, kind (and rawId when the
 //      publisher sets it).
-// Out: the row as JSON. Timestamps are microseconds since the epoch; data keeps the whole event.
+// Out: the row as JSON. Timestamps are microseconds since the epoch; data keeps the whole event;
+//      seq (ingest order) stays null: only the archive adapter's own copy has one.
 //      write_metadata adds subscription_name, message_id, publish_time and attributes.
 // A message that is not a canonical event is passed through unchanged, so the write fails, is
 // retried and ends in the dead-letter topic (and the dead_letters table) instead of being lost.
@@ -40,6 +41,7 @@ function toEventRow(message, metadata) {
       occurred_at: micros(event.occurredAt),
       received_at: micros(event.receivedAt),
       data: event,
+      seq: null, // the archive clock: set only on the archive adapter's own copy
     }),
     attributes: attributes,
   };

@@ -8,8 +8,11 @@
 -- Writers (both at-least-once; events_dedup collapses the copies, first received wins):
 --   * the Pub/Sub BigQuery subscription `events-archive` (infra/pubsub.tf), through a single message
 --     transform that maps the published canonical event onto these columns; write_metadata adds
---     subscription_name, message_id, publish_time and attributes;
---   * the BigQuery archive adapter's append (raw_id set; the Pub/Sub metadata columns are null).
+--     subscription_name, message_id, publish_time and attributes; seq stays null;
+--   * the BigQuery archive adapter's append (shared/adapters/gcp/bigquery-archive.ts): streaming
+--     inserts with insertId = event_id, raw_id and seq set, the Pub/Sub metadata columns null.
+-- The adapter reads only its own rows (seq set) and keeps, per event_id, the lowest seq: the first
+-- archived copy. seq is the archive clock (microseconds, strictly increasing per process): ingest order.
 -- order_key is set on write when the event names its order (an `order:` reference); events that
 -- reach their order through an alias are filled later by the matcher in batches, never per event.
 -- Daily partitions on received_at bound replays and audits by day; clustering on order_key serves
@@ -26,7 +29,8 @@ CREATE TABLE IF NOT EXISTS `${project}.${dataset}.events` (
   data JSON NOT NULL OPTIONS (description = 'The whole canonical event as published: id, source, system, kind, refs, occurredAt, receivedAt, data'),
   subscription_name STRING OPTIONS (description = 'Pub/Sub metadata: the writing subscription'),
   message_id STRING OPTIONS (description = 'Pub/Sub metadata: the message id'),
-  attributes JSON OPTIONS (description = 'Pub/Sub metadata: message attributes (eventId, system, kind, rawId)')
+  attributes JSON OPTIONS (description = 'Pub/Sub metadata: message attributes (eventId, system, kind, rawId)'),
+  seq INT64 OPTIONS (description = 'Ingest order: the archive clock when the archive adapter appended it; null on rows the Pub/Sub subscription writes')
 )
 PARTITION BY DATE(received_at)
 CLUSTER BY order_key, kind

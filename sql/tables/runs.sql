@@ -7,7 +7,9 @@
 -- Append-only: every recordRun appends one row stamped recorded_at (started, then finished or
 -- failed); the view runs_latest is the current state of each run. No UPDATE is needed, and the
 -- history of a run stays in the table. report is the DESIGN §9 JSON contract once finished
--- (exceptions with owner and status, ruleHits, counts, ...).
+-- (exceptions with owner and status, ruleHits, counts, ...). A state recorded with exceptions names
+-- the set it wrote in run_exceptions (exceptions_recorded_at); the run's current set is the newest
+-- one its states name (runs_latest.exceptions_recorded_at).
 -- Monthly partitions: one run a night makes daily partitions needlessly small.
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.runs` (
   run_id STRING NOT NULL OPTIONS (description = 'Run id'),
@@ -19,7 +21,8 @@ CREATE TABLE IF NOT EXISTS `${project}.${dataset}.runs` (
   error STRING OPTIONS (description = 'Why it failed'),
   posted_to STRING OPTIONS (description = 'Where the report went: slack:<channel>:<ts> or file:<path>'),
   report JSON OPTIONS (description = 'The report as JSON (DESIGN §9), once finished'),
-  recorded_at TIMESTAMP NOT NULL OPTIONS (description = 'When this state of the run was recorded; the newest wins')
+  recorded_at TIMESTAMP NOT NULL OPTIONS (description = 'When this state of the run was recorded; the newest wins'),
+  exceptions_recorded_at TIMESTAMP OPTIONS (description = 'The run_exceptions set this state wrote (its recorded_at); null when it left the set unchanged')
 )
 PARTITION BY DATE_TRUNC(business_date, MONTH)
 CLUSTER BY business_date, run_id

@@ -6,9 +6,12 @@
 --
 -- The same event can be in `events` several times: written by the archive adapter and by the
 -- BigQuery subscription, redelivered, or sent again by the source (a later received_at). The row
--- kept is the first received (earliest received_at, then the adapter copy, then the earliest
--- publish); what only some copies know is filled in from all of them: the raw delivery id, the
--- first publish time, and the order key the matcher resolved.
+-- kept is the first received (earliest received_at, then the adapter copy, the first archived of
+-- those, then the earliest publish); what only some copies know is filled in from all of them: the
+-- raw delivery id, the first publish time, the order key the matcher resolved, and seq (ingest
+-- order: the adapter's first copy). The archive adapter itself reads its own rows (seq set) and
+-- keeps the lowest seq per event_id, which is this row unless a later delivery carried an earlier
+-- received_at.
 -- Filters on received_at are not pushed below the window: for one day of events, query the
 -- `events` table with a received_at filter and dedupe in the query.
 SELECT
@@ -21,11 +24,12 @@ SELECT
   received_at,
   MIN(publish_time) OVER (PARTITION BY event_id) AS publish_time,
   data,
+  MIN(seq) OVER (PARTITION BY event_id) AS seq,
   COUNT(*) OVER (PARTITION BY event_id) AS copy_count
 FROM `${project}.${dataset}.events`
 WHERE TRUE
 QUALIFY ROW_NUMBER() OVER copies = 1
 WINDOW copies AS (
   PARTITION BY event_id
-  ORDER BY received_at ASC, IF(raw_id IS NULL, 1, 0) ASC, publish_time ASC NULLS LAST, message_id ASC
+  ORDER BY received_at ASC, IF(seq IS NULL, 1, 0) ASC, seq ASC, IF(raw_id IS NULL, 1, 0) ASC, publish_time ASC NULLS LAST, message_id ASC
 )

@@ -5,11 +5,12 @@
 -- Table names are written `${project}.${dataset}.<table>`; Terraform renders this file with
 -- templatefile() into the view `exception_aging` (see sql/README.md).
 --
--- A night is the latest finished run of its business date. nights_open counts the nights that
+-- A night is the latest finished run of its business date, with its current run_exceptions set
+-- (runs_latest.exceptions_recorded_at). nights_open counts the nights that
 -- reported it (an exception that closed and reopened counts every night it was open);
 -- streak is the count of nights in a row the report itself gave on the last night it was seen.
 WITH nights AS (
-  SELECT run_id, business_date, report
+  SELECT run_id, business_date, report, exceptions_recorded_at
   FROM `${project}.${dataset}.runs_latest`
   WHERE status = 'finished'
   QUALIFY ROW_NUMBER() OVER (PARTITION BY business_date ORDER BY started_at DESC, run_id DESC) = 1
@@ -25,7 +26,8 @@ reported AS (
 seen AS (
   SELECT e.exception_id, e.order_key, e.code, e.business_date, e.bucket, e.amount, e.currency, r.owner, r.streak
   FROM `${project}.${dataset}.run_exceptions` AS e
-  JOIN nights AS n ON n.run_id = e.run_id AND n.business_date = e.business_date
+  JOIN nights AS n
+    ON n.run_id = e.run_id AND n.business_date = e.business_date AND e.recorded_at = n.exceptions_recorded_at
   LEFT JOIN reported AS r ON r.run_id = e.run_id AND r.exception_id = e.exception_id
   WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY e.run_id, e.exception_id) = 1

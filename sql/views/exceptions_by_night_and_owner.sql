@@ -6,9 +6,9 @@
 --
 -- A night is the latest finished run of its business date (a forced re-run replaces the earlier
 -- one). The owner and the new/recurring status come from that run report (runs.report
--- exceptions[].owner and .status); the amounts from run_exceptions.
+-- exceptions[].owner and .status); the amounts from the run's current run_exceptions set.
 WITH nights AS (
-  SELECT run_id, business_date, report
+  SELECT run_id, business_date, report, exceptions_recorded_at
   FROM `${project}.${dataset}.runs_latest`
   WHERE status = 'finished'
   QUALIFY ROW_NUMBER() OVER (PARTITION BY business_date ORDER BY started_at DESC, run_id DESC) = 1
@@ -24,7 +24,8 @@ reported AS (
 exceptions AS (
   SELECT e.*
   FROM `${project}.${dataset}.run_exceptions` AS e
-  JOIN nights AS n ON n.run_id = e.run_id AND n.business_date = e.business_date
+  JOIN nights AS n
+    ON n.run_id = e.run_id AND n.business_date = e.business_date AND e.recorded_at = n.exceptions_recorded_at
   WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY e.run_id, e.exception_id) = 1
 )

@@ -1,5 +1,7 @@
 -- tieout audit: the current state of every nightly run (the newest recorded row per run_id).
--- runs is append-only (started, then finished or failed); this is what listRuns/getRun read.
+-- runs is append-only (started, then finished or failed); the archive adapter's getRun/listRuns
+-- read the same way. exceptions_recorded_at names the run's current run_exceptions set: the
+-- newest set any of its states wrote (a state recorded without exceptions leaves it unchanged).
 --
 -- Table names are written `${project}.${dataset}.<table>`; Terraform renders this file with
 -- templatefile() into the view `runs_latest` (see sql/README.md).
@@ -13,7 +15,8 @@ SELECT
   error,
   posted_to,
   report,
-  recorded_at
+  recorded_at,
+  MAX(exceptions_recorded_at) OVER (PARTITION BY run_id) AS exceptions_recorded_at
 FROM `${project}.${dataset}.runs`
 WHERE TRUE
 QUALIFY ROW_NUMBER() OVER (
