@@ -250,7 +250,7 @@ export async function nightlyReportPhase(dir: string, orders: number, openCount:
   if (!loaded.ok) throw new Error(`config: ${loaded.errors.join('; ')}`);
   const config = loaded.value;
   if (!isDeepStrictEqual(checkConfigOf(config).settlementEnabled, DEFAULT_CHECK_CONFIG.settlementEnabled)) throw new Error('the default config changed its settlement setting');
-  const backend = openBackend(config);
+  const backend = await openBackend(config);
   const rssBeforeMb = round(process.memoryUsage().rss / 1024 / 1024, 1);
   // Only a summary of each report is kept, so earlier runs' reports do not add to the peak RSS.
   type Run = { seconds: number; cpuSeconds: number; readMb: number; scanMs: number; countMs: number; scanned: number; narrationMs: number; ordersChecked: number; exceptions: number; exceptionsByCode: Record<string, number>; clean: boolean };

@@ -87,7 +87,10 @@ export function buildProgram(io: CliIo): CliProgram {
   program
     .command('serve')
     .summary('run ingest, matcher, order API and nightly scheduler in one process')
-    .description('run ingest, matcher, order API and the nightly scheduler in one process, every HTTP route on one port (PORT, default 8080)')
+    .description(
+      'run ingest, matcher, order API and the nightly scheduler in one process, every HTTP route on one port (PORT, default 8080); ' +
+        'TIEOUT_SERVICE=ingest|matcher|nightly-report runs only that service (one per Cloud Run service)',
+    )
     .action(action((ctx) => runServe(ctx)));
 
   program

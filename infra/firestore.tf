@@ -1,13 +1,16 @@
 # Order state (DESIGN §5, §11): a Firestore database in native mode.
 #
-# Layout the Firestore adapter writes (one document per order key, hash-prefixed document ids so
-# sequential order numbers do not hotspot):
-#   orders/<hash>-<key>  { key: string, open: bool, updatedAt: timestamp, state: map }
-#   aliases/<hash>-<ref> { ref: string, key: string }
+# Layout the Firestore adapter writes (shared/adapters/gcp/firestore-order-state-store.ts, collection
+# prefix "tieout"; hash-prefixed document ids so sequential order numbers do not hotspot):
+#   tieout_orders/<hash>_<key>   { key, open, updatedDay, updatedAt, state }   state: one JSON string
+#   tieout_aliases/<hash>_<ref>  { ref, key }
+# The indexes below are firestoreOrderStateIndexes() of that module: one composite index for the
+# nightly query and single-field exemptions; updatedDay keeps its automatic index (scanChangedSince).
 # Raw payloads never go into these documents (1 MiB limit); state holds only the merged facts.
 
 locals {
-  orders_collection = "orders"
+  orders_collection  = "tieout_orders"
+  aliases_collection = "tieout_aliases"
 }
 
 resource "google_firestore_database" "main" {
@@ -29,7 +32,7 @@ resource "google_firestore_index" "orders_open_by_key" {
   database    = google_firestore_database.main.name
   collection  = local.orders_collection
   query_scope = "COLLECTION"
-  depends_on  = [google_firestore_field.orders_updated_at]
+  depends_on  = [google_firestore_field.aliases_key]
 
   fields {
     field_path = "open"
@@ -42,9 +45,9 @@ resource "google_firestore_index" "orders_open_by_key" {
   }
 }
 
-# The merged state is a large, deep map (every source object keyed by its own id, every seen
-# event id, nested timestamps) that no query filters on: not indexed at all, which keeps writes
-# cheap and avoids the per-document index-entry limit.
+# The merged state is one large JSON string (every source object keyed by its own id, every seen
+# event id) that no query filters on: not indexed at all, which keeps writes cheap and keeps the
+# document under the index-entry limits.
 resource "google_firestore_field" "orders_state" {
   database   = google_firestore_database.main.name
   collection = local.orders_collection
@@ -53,9 +56,9 @@ resource "google_firestore_field" "orders_state" {
   index_config {}
 }
 
-# updatedAt rises monotonically: indexing it both ways would hotspot the index at high write
-# rates. Only the ascending single-field index is kept (scanChangedSince reads
-# updatedAt >= since); no descending and no array index.
+# updatedAt rises monotonically: an indexed timestamp caps the collection near 500 writes/s. It is not
+# indexed; scanChangedSince narrows by updatedDay (its UTC date, automatically indexed) and filters the
+# exact instant in memory.
 resource "google_firestore_field" "orders_updated_at" {
   database   = google_firestore_database.main.name
   collection = local.orders_collection
@@ -64,10 +67,24 @@ resource "google_firestore_field" "orders_updated_at" {
   # Firestore runs one index operation per database at a time: apply them one after another.
   depends_on = [google_firestore_field.orders_state]
 
-  index_config {
-    indexes {
-      order       = "ASCENDING"
-      query_scope = "COLLECTION"
-    }
-  }
+  index_config {}
+}
+
+# Aliases are only ever read by document id: neither field needs an index.
+resource "google_firestore_field" "aliases_ref" {
+  database   = google_firestore_database.main.name
+  collection = local.aliases_collection
+  field      = "ref"
+  depends_on = [google_firestore_field.orders_updated_at]
+
+  index_config {}
+}
+
+resource "google_firestore_field" "aliases_key" {
+  database   = google_firestore_database.main.name
+  collection = local.aliases_collection
+  field      = "key"
+  depends_on = [google_firestore_field.aliases_ref]
+
+  index_config {}
 }

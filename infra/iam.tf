@@ -9,8 +9,10 @@
 #                   order API, fill events.order_key; its 1 secret; the config bucket
 #   nightly-report  read order state; read the archive, append runs and run_exceptions; its
 #                   secrets; the config bucket
+#                   (and peek the matcher subscription and its dead letters, to count dead letters)
 #   scheduler       invoke the nightly-report service, nothing else
-#   pubsub-push     invoke the matcher (push delivery only)
+#   pubsub-push     the identity in the push subscriptions' OIDC tokens: invoke the matcher (push
+#                   delivery) and a private ingest (Shopify's Pub/Sub delivery)
 
 resource "google_service_account" "ingest" {
   account_id   = "${var.name_prefix}-ingest"
@@ -105,9 +107,40 @@ resource "google_pubsub_subscription_iam_member" "pubsub_acks_dead_letters" {
   member       = local.pubsub_service_agent
 }
 
-# The push subscription's OIDC tokens are minted by Pub/Sub's service agent for the push account.
+# Shopify's delivery service account publishes to the Shopify topic (Shopify's Pub/Sub delivery only).
+resource "google_pubsub_topic_iam_member" "shopify_publishes" {
+  count = var.shopify_pubsub_delivery ? 1 : 0
+
+  topic  = google_pubsub_topic.shopify[0].id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${var.shopify_pubsub_service_account}"
+}
+
+# ... and Pub/Sub's service agent dead-letters from its push subscription.
+resource "google_pubsub_subscription_iam_member" "pubsub_acks_shopify_dead_letters" {
+  count = var.shopify_pubsub_delivery ? 1 : 0
+
+  subscription = google_pubsub_subscription.shopify_ingest[0].id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}
+
+# The nightly report counts the matcher's dead letters through the bus (EventBus.stats peeks the
+# matcher subscription and its dead-letter subscription).
+resource "google_pubsub_subscription_iam_member" "report_counts_dead_letters" {
+  for_each = {
+    matcher     = google_pubsub_subscription.matcher.id
+    dead_letter = google_pubsub_subscription.dead_letter.id
+  }
+
+  subscription = each.value
+  role         = "roles/pubsub.subscriber"
+  member       = local.service_members.nightly_report
+}
+
+# The push subscriptions' OIDC tokens are minted by Pub/Sub's service agent for the push account.
 resource "google_service_account_iam_member" "pubsub_mints_push_tokens" {
-  count = var.matcher_delivery == "push" ? 1 : 0
+  count = var.matcher_delivery == "push" || var.shopify_pubsub_delivery ? 1 : 0
 
   service_account_id = google_service_account.pubsub_push.name
   role               = "roles/iam.serviceAccountTokenCreator"
@@ -247,6 +280,16 @@ resource "google_cloud_run_v2_service_iam_member" "push_invokes_matcher" {
 
   name     = google_cloud_run_v2_service.matcher.name
   location = google_cloud_run_v2_service.matcher.location
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pubsub_push.email}"
+}
+
+# Shopify's Pub/Sub delivery reaches a private ingest through the push identity.
+resource "google_cloud_run_v2_service_iam_member" "push_invokes_ingest" {
+  count = var.shopify_pubsub_delivery && !var.ingest_public ? 1 : 0
+
+  name     = google_cloud_run_v2_service.ingest.name
+  location = google_cloud_run_v2_service.ingest.location
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.pubsub_push.email}"
 }

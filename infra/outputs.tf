@@ -46,6 +46,7 @@ output "pubsub" {
     archive_subscription     = google_pubsub_subscription.events_archive.name
     dead_letter_archive      = google_pubsub_subscription.dead_letter_archive.name
     dead_letter_subscription = google_pubsub_subscription.dead_letter.name
+    shopify_topic            = var.shopify_pubsub_delivery ? "pubsub://${var.project_id}:${google_pubsub_topic.shopify[0].name}" : null
   }
 }
 

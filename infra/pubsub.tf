@@ -61,9 +61,10 @@ resource "google_pubsub_subscription" "matcher" {
     content {
       push_endpoint = "${google_cloud_run_v2_service.matcher.uri}/pubsub/push"
 
+      # The audience is the matcher's deterministic URL, the one it checks (TIEOUT_OIDC_AUDIENCE, run.tf).
       oidc_token {
         service_account_email = google_service_account.pubsub_push.email
-        audience              = google_cloud_run_v2_service.matcher.uri
+        audience              = local.service_urls.matcher
       }
     }
   }
@@ -144,5 +145,55 @@ resource "google_pubsub_subscription" "dead_letter" {
 
   expiration_policy {
     ttl = ""
+  }
+}
+
+# Shopify's Pub/Sub delivery (shopify_pubsub_delivery = true; FORMATS §1.1): Shopify publishes each
+# webhook to this topic instead of POSTing it — unsigned, its X-Shopify-* headers as message
+# attributes — and this push subscription hands it to ingest's POST /pubsub/shopify with an OIDC
+# token for the push account. Ingest then runs the webhook path minus the HMAC (archive, publish,
+# quarantine). Register the topic in Shopify as pubsub://<project>:<topic> (docs/deploy-gcp.md).
+# A delivery ingest keeps refusing (500s) is dead-lettered after max_delivery_attempts into the
+# shared dead-letter topic, so it lands in the dead_letters table with the others.
+resource "google_pubsub_topic" "shopify" {
+  count = var.shopify_pubsub_delivery ? 1 : 0
+
+  name                       = "${var.name_prefix}-shopify-webhooks"
+  message_retention_duration = "604800s"
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_subscription" "shopify_ingest" {
+  count = var.shopify_pubsub_delivery ? 1 : 0
+
+  name  = "${var.name_prefix}-shopify-webhooks-ingest"
+  topic = google_pubsub_topic.shopify[0].id
+
+  ack_deadline_seconds       = 30 # ingest answers in milliseconds
+  message_retention_duration = "604800s"
+
+  retry_policy {
+    minimum_backoff = local.retry_minimum_backoff
+    maximum_backoff = local.retry_maximum_backoff
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  push_config {
+    push_endpoint = "${google_cloud_run_v2_service.ingest.uri}/pubsub/shopify"
+
+    # The audience is ingest's deterministic URL, the one it checks (TIEOUT_OIDC_AUDIENCE, run.tf).
+    oidc_token {
+      service_account_email = google_service_account.pubsub_push.email
+      audience              = local.service_urls.ingest
+    }
   }
 }

@@ -1,13 +1,23 @@
 # One Cloud Run service per tieout service (DESIGN §1, §9), all from the same image.
 #
-#   ingest          POST /webhooks/shopify|stripe|shipbob, POST /feeds/:system, GET /healthz
+#   ingest          POST /webhooks/shopify|stripe|shipbob, POST /feeds/:system, GET /healthz;
+#                   POST /pubsub/shopify when Shopify delivers through Pub/Sub (shopify_pubsub_delivery)
 #   matcher         consumes the matcher subscription (pull, or push to /pubsub/push);
 #                   GET /orders/:key (bearer token)
 #   nightly-report  POST /run, called by Cloud Scheduler with an OIDC token at the cutoff
 #
-# TIEOUT_SERVICE names the one service a container runs; the gcp section of the configuration,
-# the business day and the secrets come from the environment. Cloud Run sets PORT (8080) and
-# gives 10 s between SIGTERM and SIGKILL: tieout serve finishes the batch in hand and exits.
+# TIEOUT_SERVICE names the one service a container runs (the image's default, all, runs every one);
+# the gcp section of the configuration, the business day, OIDC and the secrets come from the
+# environment. Cloud Run sets PORT (8080) and gives 10 s between SIGTERM and SIGKILL: tieout serve
+# finishes the batch in hand and exits.
+#
+# OIDC: the routes Google calls (POST /run, POST /pubsub/push, POST /pubsub/shopify) accept only a
+# Google-signed ID token whose audience is the service's own URL (TIEOUT_OIDC_AUDIENCE) and whose
+# email is the calling service account (TIEOUT_OIDC_SERVICE_ACCOUNT). A service that requires
+# authentication (matcher, nightly-report; ingest when ingest_public = false) gets the token from
+# Cloud Run's front end, which checked it and removed its signature, so it is told so
+# (TIEOUT_OIDC_PLATFORM_VERIFIED = true) and checks the claims; the public ingest checks the
+# signature itself.
 
 locals {
   # The gcp section of tieout.config.yaml (shared/config.ts reads these over the file).
@@ -23,6 +33,35 @@ locals {
   }
 
   report_env = merge(local.gcp_env, var.slack_channel == "" ? {} : { TIEOUT_SLACK_CHANNEL = var.slack_channel })
+
+  # Each service's deterministic URL, https://<service>-<project number>.<region>.run.app: known before
+  # the service exists, so a service can be told its own URL — the audience of the ID tokens Google
+  # mints for it — without a dependency cycle. Cloud Scheduler and the push subscriptions use the same.
+  service_urls = {
+    ingest         = "https://${var.name_prefix}-ingest-${data.google_project.this.number}.${var.region}.run.app"
+    matcher        = "https://${var.name_prefix}-matcher-${data.google_project.this.number}.${var.region}.run.app"
+    nightly_report = "https://${var.name_prefix}-nightly-report-${data.google_project.this.number}.${var.region}.run.app"
+  }
+
+  # Every environment variable each service gets besides its secrets (shared/config.ts reads them all).
+  service_env = {
+    ingest = merge(local.gcp_env, {
+      TIEOUT_OIDC_AUDIENCE          = local.service_urls.ingest
+      TIEOUT_OIDC_SERVICE_ACCOUNT   = google_service_account.pubsub_push.email
+      TIEOUT_OIDC_PLATFORM_VERIFIED = var.ingest_public ? "false" : "true"
+    })
+    matcher = merge(local.gcp_env, {
+      TIEOUT_MATCHER_DELIVERY       = var.matcher_delivery
+      TIEOUT_OIDC_AUDIENCE          = local.service_urls.matcher
+      TIEOUT_OIDC_SERVICE_ACCOUNT   = google_service_account.pubsub_push.email
+      TIEOUT_OIDC_PLATFORM_VERIFIED = "true"
+    })
+    nightly_report = merge(local.report_env, {
+      TIEOUT_OIDC_AUDIENCE          = local.service_urls.nightly_report
+      TIEOUT_OIDC_SERVICE_ACCOUNT   = google_service_account.scheduler.email
+      TIEOUT_OIDC_PLATFORM_VERIFIED = "true"
+    })
+  }
 
   # Fingerprint of the configuration and rules files: a change rolls out a new revision, so no
   # instance keeps running on a configuration it read before.
@@ -85,7 +124,7 @@ resource "google_cloud_run_v2_service" "ingest" {
       }
 
       dynamic "env" {
-        for_each = local.gcp_env
+        for_each = local.service_env.ingest
         content {
           name  = env.key
           value = env.value
@@ -193,7 +232,7 @@ resource "google_cloud_run_v2_service" "matcher" {
       }
 
       dynamic "env" {
-        for_each = local.gcp_env
+        for_each = local.service_env.matcher
         content {
           name  = env.key
           value = env.value
@@ -301,7 +340,7 @@ resource "google_cloud_run_v2_service" "nightly_report" {
       }
 
       dynamic "env" {
-        for_each = local.report_env
+        for_each = local.service_env.nightly_report
         content {
           name  = env.key
           value = env.value

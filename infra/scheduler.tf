@@ -35,9 +35,10 @@ resource "google_cloud_scheduler_job" "nightly_report" {
       "Content-Type" = "application/json"
     }
 
+    # The audience is the service's deterministic URL, the one the service checks (TIEOUT_OIDC_AUDIENCE, run.tf).
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloud_run_v2_service.nightly_report.uri
+      audience              = local.service_urls.nightly_report
     }
   }
 

@@ -9,7 +9,7 @@ locals {
     "TIEOUT_SHOPIFY_SECRET", # Shopify webhook signing secret
     "TIEOUT_STRIPE_SECRET",  # Stripe endpoint secret (whsec_...)
     "TIEOUT_SHIPBOB_SECRET", # ShipBob (Standard Webhooks) secret (whsec_...)
-    "TIEOUT_API_TOKEN",      # bearer token of the order API, the feed endpoints and POST /run
+    "TIEOUT_API_TOKEN",      # bearer token of the order API and the feed endpoints
     "SLACK_BOT_TOKEN",       # Slack bot token (chat:write) for the nightly report
     "ANTHROPIC_API_KEY",     # narration model key (optional: the template narrates without it)
   ]
@@ -19,7 +19,8 @@ locals {
   service_secrets = {
     ingest         = ["TIEOUT_SHOPIFY_SECRET", "TIEOUT_STRIPE_SECRET", "TIEOUT_SHIPBOB_SECRET", "TIEOUT_API_TOKEN"]
     matcher        = ["TIEOUT_API_TOKEN"]
-    nightly_report = concat(["TIEOUT_API_TOKEN", "SLACK_BOT_TOKEN"], var.narration_enabled ? ["ANTHROPIC_API_KEY"] : [])
+    # POST /run takes Cloud Scheduler's OIDC token on Google Cloud, not TIEOUT_API_TOKEN.
+    nightly_report = concat(["SLACK_BOT_TOKEN"], var.narration_enabled ? ["ANTHROPIC_API_KEY"] : [])
   }
 
   secret_grants = merge([

@@ -119,7 +119,7 @@ variable "max_delivery_attempts" {
 }
 
 variable "matcher_delivery" {
-  description = "How the matcher subscription delivers: pull (the matcher streams from it, CPU always allocated) or push (Pub/Sub POSTs to the matcher's /pubsub/push with an OIDC token)."
+  description = "How the matcher subscription delivers: pull (the matcher pulls from it, CPU always allocated) or push (Pub/Sub POSTs each message to the matcher's /pubsub/push with an OIDC token; the service gets TIEOUT_MATCHER_DELIVERY=push and runs no pull loop)."
   type        = string
   default     = "pull"
 
@@ -127,6 +127,18 @@ variable "matcher_delivery" {
     condition     = contains(["pull", "push"], var.matcher_delivery)
     error_message = "matcher_delivery must be pull or push."
   }
+}
+
+variable "shopify_pubsub_delivery" {
+  description = "Let Shopify deliver webhooks through Pub/Sub (topic <name_prefix>-shopify-webhooks, pushed to ingest's POST /pubsub/shopify with an OIDC token) as well as, or instead of, HTTPS."
+  type        = bool
+  default     = false
+}
+
+variable "shopify_pubsub_service_account" {
+  description = "The service account Shopify publishes Pub/Sub webhooks as (copy it from the Partner Dashboard: App setup, Google Cloud Pub/Sub)."
+  type        = string
+  default     = "delivery@shopify-pubsub-webhooks.iam.gserviceaccount.com"
 }
 
 # --- Services ---

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unwrap } from './domain/result.ts';
-import { loadConfig, redactConfig, type Config } from './config.ts';
+import { loadConfig, redactConfig, runsService, serveProblems, type Config } from './config.ts';
 
 let cwd: string;
 beforeEach(() => {
@@ -60,7 +60,8 @@ describe('loadConfig', () => {
       narration: { model: 'claude-sonnet-4-5', timeoutMs: 20_000, maxTokens: 8_000 },
       slack: { channel: undefined },
       ingest: { maxBodyBytes: 5 * 1024 * 1024 },
-      matcher: { batchSize: 2000, leaseSeconds: 30 },
+      matcher: { batchSize: 2000, leaseSeconds: 30, delivery: 'pull' },
+      service: 'all',
       gcp: undefined,
       port: 8080,
       secrets: { shopify: [], stripe: [], shipbob: [], apiToken: undefined, slackBotToken: undefined, anthropicApiKey: undefined },
@@ -215,6 +216,7 @@ describe('loadConfig', () => {
       subscription: 'events-matcher',
       database: '(default)',
       dataset: 'tieout',
+      oidc: { audiences: [], serviceAccounts: [], certsUrl: undefined, platformVerified: false },
     });
   });
 
@@ -252,6 +254,125 @@ describe('loadConfig', () => {
     expect(errorsOf(loadConfig({ env: { TIEOUT_TIME_ZONE: 'Nowhere/Land' }, cwd }))).toEqual([
       'TIEOUT_TIME_ZONE: not a known IANA time zone: "Nowhere/Land"',
     ]);
+  });
+});
+
+describe('loadConfig: Google Cloud, OIDC and the service to run', () => {
+  const gcpFile = () => writeConfig('backend: gcp\n');
+
+  it('finds the emulators through the standard variables and BigQuery through TIEOUT_BIGQUERY_ENDPOINT', () => {
+    gcpFile();
+    const config = unwrap(
+      loadConfig({ env: { ...GCP_ENV, PUBSUB_EMULATOR_HOST: '127.0.0.1:8085', FIRESTORE_EMULATOR_HOST: '127.0.0.1:8086', TIEOUT_BIGQUERY_ENDPOINT: 'http://127.0.0.1:9050' }, cwd }),
+    );
+    expect(config.gcp).toMatchObject({ pubsubEmulatorHost: '127.0.0.1:8085', firestoreEmulatorHost: '127.0.0.1:8086', bigqueryEndpoint: 'http://127.0.0.1:9050' });
+  });
+
+  it('reads the OIDC settings from the file, the environment over it (comma-separated lists)', () => {
+    writeConfig(
+      [
+        'backend: gcp',
+        'gcp:',
+        '  oidcAudience: https://tieout-nightly-report-1.europe-west1.run.app',
+        '  oidcServiceAccounts: [tieout-scheduler@acme-prod.iam.gserviceaccount.com]',
+        '  oidcPlatformVerified: true',
+        '  bigqueryEndpoint: http://localhost:9050',
+      ].join('\n'),
+    );
+    expect(unwrap(loadConfig({ env: GCP_ENV, cwd })).gcp?.oidc).toEqual({
+      audiences: ['https://tieout-nightly-report-1.europe-west1.run.app'],
+      serviceAccounts: ['tieout-scheduler@acme-prod.iam.gserviceaccount.com'],
+      certsUrl: undefined,
+      platformVerified: true,
+    });
+    const env = {
+      ...GCP_ENV,
+      TIEOUT_OIDC_AUDIENCE: 'https://a.run.app, https://b.run.app',
+      TIEOUT_OIDC_SERVICE_ACCOUNT: 'tieout-pubsub-push@acme-prod.iam.gserviceaccount.com,other@acme-prod.iam.gserviceaccount.com',
+      TIEOUT_OIDC_CERTS_URL: 'http://127.0.0.1:4000/certs',
+      TIEOUT_OIDC_PLATFORM_VERIFIED: 'false',
+    };
+    expect(unwrap(loadConfig({ env, cwd })).gcp?.oidc).toEqual({
+      audiences: ['https://a.run.app', 'https://b.run.app'],
+      serviceAccounts: ['tieout-pubsub-push@acme-prod.iam.gserviceaccount.com', 'other@acme-prod.iam.gserviceaccount.com'],
+      certsUrl: 'http://127.0.0.1:4000/certs',
+      platformVerified: false,
+    });
+  });
+
+  it('runs every service by default; TIEOUT_SERVICE picks one; the matcher pulls unless told push', () => {
+    expect(unwrap(loadConfig({ env: {}, cwd }))).toMatchObject({ service: 'all', matcher: { delivery: 'pull' } });
+    for (const service of ['ingest', 'matcher', 'nightly-report', 'all'] as const) expect(unwrap(loadConfig({ env: { TIEOUT_SERVICE: service }, cwd })).service).toBe(service);
+    gcpFile();
+    expect(unwrap(loadConfig({ env: { ...GCP_ENV, TIEOUT_MATCHER_DELIVERY: 'push' }, cwd })).matcher.delivery).toBe('push');
+    writeConfig('backend: gcp\nmatcher:\n  delivery: push\n');
+    expect(unwrap(loadConfig({ env: GCP_ENV, cwd })).matcher.delivery).toBe('push');
+  });
+
+  it('lists every bad GCP, OIDC and service setting at once', () => {
+    gcpFile();
+    const env = {
+      GOOGLE_CLOUD_PROJECT: 'acme-prod',
+      TIEOUT_SERVICE: 'reporter',
+      TIEOUT_MATCHER_DELIVERY: 'stream',
+      TIEOUT_BIGQUERY_ENDPOINT: 'localhost:9050',
+      TIEOUT_OIDC_CERTS_URL: 'ftp://certs',
+      TIEOUT_OIDC_SERVICE_ACCOUNT: 'tieout-scheduler',
+      TIEOUT_OIDC_PLATFORM_VERIFIED: 'maybe',
+    };
+    expect(errorsOf(loadConfig({ env, cwd }))).toEqual([
+      'gcp.region: required when backend is gcp (set it in the config file or in TIEOUT_GCP_REGION)',
+      'gcp.topic: required when backend is gcp (set it in the config file or in TIEOUT_PUBSUB_TOPIC)',
+      'gcp.subscription: required when backend is gcp (set it in the config file or in TIEOUT_PUBSUB_SUBSCRIPTION)',
+      'gcp.database: required when backend is gcp (set it in the config file or in TIEOUT_FIRESTORE_DATABASE)',
+      'gcp.dataset: required when backend is gcp (set it in the config file or in TIEOUT_BQ_DATASET)',
+      'TIEOUT_BIGQUERY_ENDPOINT: must be an http:// or https:// URL, got "localhost:9050"',
+      'TIEOUT_OIDC_CERTS_URL: must be an http:// or https:// URL, got "ftp://certs"',
+      'TIEOUT_OIDC_SERVICE_ACCOUNT: "tieout-scheduler" is not an email address (a service account such as tieout-scheduler@<project>.iam.gserviceaccount.com)',
+      'TIEOUT_OIDC_PLATFORM_VERIFIED: must be true or false, got "maybe"',
+      'TIEOUT_SERVICE: must be one of all, ingest, matcher, nightly-report, got "reporter"',
+      'TIEOUT_MATCHER_DELIVERY: must be one of pull, push, got "stream"',
+    ]);
+  });
+
+  it('refuses push delivery without the gcp backend, and bad gcp keys in the file with their line', () => {
+    expect(errorsOf(loadConfig({ env: { TIEOUT_MATCHER_DELIVERY: 'push' }, cwd }))).toEqual([
+      'matcher.delivery: push needs backend gcp (Pub/Sub pushes to POST /pubsub/push); the embedded bus is pulled',
+    ]);
+    writeConfig('backend: gcp\ngcp:\n  oidcServiceAccounts: [nobody]\n  bigqueryEndpoint: nowhere\n  oidcAudienc: https://x.run.app\n');
+    const errors = errorsOf(loadConfig({ env: GCP_ENV, cwd }));
+    expect(errors).toEqual([
+      'tieout.config.yaml:3:25: gcp.oidcServiceAccounts[0]: must be an email address (a service account such as tieout-scheduler@<project>.iam.gserviceaccount.com)',
+      'tieout.config.yaml:4:21: gcp.bigqueryEndpoint: must be an http:// or https:// URL',
+      'tieout.config.yaml:5:3: gcp.oidcAudienc: unknown key',
+    ]);
+  });
+});
+
+describe('serveProblems', () => {
+  const gcpConfig = (env: Record<string, string> = {}) => {
+    writeConfig('backend: gcp\n');
+    return unwrap(loadConfig({ env: { ...GCP_ENV, ...env }, cwd }));
+  };
+
+  it('needs an OIDC audience with the gcp backend wherever Google calls the service: POST /run, and POST /pubsub/push when push-fed', () => {
+    expect(serveProblems(gcpConfig())).toEqual([
+      "gcp.oidcAudience: required by tieout serve with backend gcp for POST /run (Cloud Scheduler); set it to the service's URL in the config file or in TIEOUT_OIDC_AUDIENCE",
+    ]);
+    expect(serveProblems(gcpConfig({ TIEOUT_SERVICE: 'matcher', TIEOUT_MATCHER_DELIVERY: 'push' }))).toEqual([expect.stringContaining('for POST /pubsub/push (Pub/Sub push)')]);
+    expect(serveProblems(gcpConfig({ TIEOUT_SERVICE: 'nightly-report', TIEOUT_OIDC_AUDIENCE: 'https://r.run.app' }))).toEqual([]);
+  });
+
+  it('needs nothing more for a pulling matcher, ingest, or the embedded backend', () => {
+    expect(serveProblems(gcpConfig({ TIEOUT_SERVICE: 'matcher' }))).toEqual([]);
+    expect(serveProblems(gcpConfig({ TIEOUT_SERVICE: 'ingest' }))).toEqual([]);
+    rmSync(join(cwd, 'tieout.config.yaml'));
+    expect(serveProblems(unwrap(loadConfig({ env: {}, cwd })))).toEqual([]);
+  });
+
+  it('runsService: all runs every service, a name only itself', () => {
+    expect(['ingest', 'matcher', 'nightly-report'].map((n) => runsService({ service: 'all' }, n as 'ingest'))).toEqual([true, true, true]);
+    expect(['ingest', 'matcher', 'nightly-report'].map((n) => runsService({ service: 'matcher' }, n as 'ingest'))).toEqual([false, true, false]);
   });
 });
 

@@ -74,6 +74,11 @@ const CheckOwnersSchema = z.record(z.string(), NonEmpty).transform((raw, ctx) =>
   return out;
 });
 
+const HttpUrl = NonEmpty.refine(isHttpUrl, 'must be an http:// or https:// URL');
+const Email = NonEmpty.regex(/^[^\s@,]+@[^\s@,]+$/, 'must be an email address (a service account such as tieout-scheduler@<project>.iam.gserviceaccount.com)');
+/** One value or a list (`oidcAudience: https://x.run.app` or `[https://a, https://b]`). */
+const OneOrMore = <S extends z.ZodType>(item: S) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<S>[]);
+
 const GcpFileSchema = z.strictObject({
   projectId: NonEmpty.optional(),
   region: NonEmpty.optional(),
@@ -81,7 +86,20 @@ const GcpFileSchema = z.strictObject({
   subscription: NonEmpty.optional(),
   database: NonEmpty.optional(),
   dataset: NonEmpty.optional(),
+  bigqueryEndpoint: HttpUrl.optional(),
+  oidcAudience: OneOrMore(NonEmpty).optional(),
+  oidcServiceAccounts: OneOrMore(Email).optional(),
+  oidcCertsUrl: HttpUrl.optional(),
+  oidcPlatformVerified: z.boolean().optional(),
 });
+
+/** Which service `tieout serve` runs (`TIEOUT_SERVICE`): all of them in one process, or one per Cloud Run service. */
+export const SERVICES = ['all', 'ingest', 'matcher', 'nightly-report'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** How the matcher receives events: it pulls from the bus, or Pub/Sub pushes them to `POST /pubsub/push` (gcp only). */
+export const MATCHER_DELIVERIES = ['pull', 'push'] as const;
+export type MatcherDelivery = (typeof MATCHER_DELIVERIES)[number];
 
 /** The schema of tieout.config.yaml: unknown keys are errors, every omitted setting takes its documented default. */
 export const ConfigFileSchema = z
@@ -164,6 +182,7 @@ export const ConfigFileSchema = z
         .strictObject({
           batchSize: z.number().int().min(1).max(10_000).default(2_000),
           leaseSeconds: z.number().min(1).max(600).default(30),
+          delivery: z.enum(MATCHER_DELIVERIES).default('pull'),
         })
         .prefault({}),
     ),
@@ -196,13 +215,43 @@ export type ConfigFile = z.output<typeof ConfigFileSchema>;
 
 export type OwnerConfig = { readonly slack?: string; readonly description?: string };
 
-export type GcpConfig = {
+/** The six names every GCP deployment needs (all required when `backend` is `gcp`). */
+export type GcpNames = {
   readonly projectId: string;
   readonly region: string;
   readonly topic: string;
   readonly subscription: string;
   readonly database: string;
   readonly dataset: string;
+};
+
+/**
+ * Who may call the routes Google calls (POST /run from Cloud Scheduler, the Pub/Sub push endpoints):
+ * a Google-signed OIDC ID token for one of `audiences`, from one of `serviceAccounts` when any are listed.
+ */
+export type OidcConfig = {
+  /** Accepted `aud` values (the service's URL); none means the OIDC routes are disabled. */
+  readonly audiences: readonly string[];
+  /** Accepted `email` claims (service accounts); none means any Google-signed token for the audience. */
+  readonly serviceAccounts: readonly string[];
+  /** Where Google's token signing keys are fetched (PEM map); Google's own URL when absent. For tests. */
+  readonly certsUrl: string | undefined;
+  /**
+   * The service requires authentication on Cloud Run, whose front end checks the token and forwards it with
+   * its signature removed: such a token is accepted on its claims. Never set this on a public service.
+   */
+  readonly platformVerified: boolean;
+};
+
+/** The Google Cloud settings: the six names, where the emulators are (tests, local work), and OIDC. */
+export type GcpConfig = GcpNames & {
+  /** `PUBSUB_EMULATOR_HOST`: the Pub/Sub emulator's host:port; topics and subscriptions are then created on first use. */
+  readonly pubsubEmulatorHost?: string;
+  /** `FIRESTORE_EMULATOR_HOST`: the Firestore emulator's host:port. */
+  readonly firestoreEmulatorHost?: string;
+  /** `gcp.bigqueryEndpoint` / `TIEOUT_BIGQUERY_ENDPOINT`: a local BigQuery API (tests and emulation only). */
+  readonly bigqueryEndpoint?: string;
+  readonly oidc: OidcConfig;
 };
 
 /** Values only the environment provides; never printed (see `redactConfig`). */
@@ -256,8 +305,10 @@ export type Config = {
   readonly slack: { readonly channel: string | undefined };
   /** Ingest: the largest request body accepted (413 above it). */
   readonly ingest: { readonly maxBodyBytes: number };
-  /** Matcher batching: events per transaction, and how long a pulled batch is leased before redelivery. */
-  readonly matcher: { readonly batchSize: number; readonly leaseSeconds: number };
+  /** Matcher batching: events per transaction, how long a pulled batch is leased, and pull or push delivery. */
+  readonly matcher: { readonly batchSize: number; readonly leaseSeconds: number; readonly delivery: MatcherDelivery };
+  /** `TIEOUT_SERVICE`: the service `tieout serve` runs (`all` in one process by default). */
+  readonly service: ServiceName;
   /** Present when every GCP setting is known; always present when `backend` is `gcp`. */
   readonly gcp: GcpConfig | undefined;
   readonly port: number;
@@ -275,7 +326,7 @@ export type ConfigInput = {
   readonly dataDir?: string | undefined;
 };
 
-const GCP_ENV: Readonly<Record<keyof GcpConfig, string>> = {
+const GCP_ENV: Readonly<Record<keyof GcpNames, string>> = {
   projectId: 'GOOGLE_CLOUD_PROJECT',
   region: 'TIEOUT_GCP_REGION',
   topic: 'TIEOUT_PUBSUB_TOPIC',
@@ -329,20 +380,65 @@ export function loadConfig(input: ConfigInput): Result<Config> {
 
   if (file === undefined) return err(...errors);
 
-  // 3. GCP settings: the environment fills or overrides the file; all six are needed for the gcp backend.
-  const gcpDraft: Partial<Record<keyof GcpConfig, string>> = {};
-  for (const key of Object.keys(GCP_ENV) as (keyof GcpConfig)[]) {
+  // 3. GCP settings: the environment fills or overrides the file; all six names are needed for the gcp backend.
+  const gcpDraft: Partial<Record<keyof GcpNames, string>> = {};
+  for (const key of Object.keys(GCP_ENV) as (keyof GcpNames)[]) {
     const value = env(GCP_ENV[key]) ?? file.gcp?.[key];
     if (value !== undefined) gcpDraft[key] = value;
   }
-  const missingGcp = (Object.keys(GCP_ENV) as (keyof GcpConfig)[]).filter((key) => gcpDraft[key] === undefined);
+  const missingGcp = (Object.keys(GCP_ENV) as (keyof GcpNames)[]).filter((key) => gcpDraft[key] === undefined);
   if (file.backend === 'gcp') {
     for (const key of missingGcp) {
       errors.push(`gcp.${key}: required when backend is gcp (set it in the config file or in ${GCP_ENV[key]})`);
     }
   }
+  const bigqueryEndpoint = env('TIEOUT_BIGQUERY_ENDPOINT') ?? file.gcp?.bigqueryEndpoint;
+  if (bigqueryEndpoint !== undefined && !isHttpUrl(bigqueryEndpoint)) errors.push(`TIEOUT_BIGQUERY_ENDPOINT: must be an http:// or https:// URL, got ${JSON.stringify(bigqueryEndpoint)}`);
+  const oidcCertsUrl = env('TIEOUT_OIDC_CERTS_URL') ?? file.gcp?.oidcCertsUrl;
+  if (oidcCertsUrl !== undefined && !isHttpUrl(oidcCertsUrl)) errors.push(`TIEOUT_OIDC_CERTS_URL: must be an http:// or https:// URL, got ${JSON.stringify(oidcCertsUrl)}`);
+  const audiencesEnv = env('TIEOUT_OIDC_AUDIENCE');
+  const oidcAudiences = audiencesEnv !== undefined ? commaList(audiencesEnv) : (file.gcp?.oidcAudience ?? []);
+  const accountsEnv = env('TIEOUT_OIDC_SERVICE_ACCOUNT');
+  const oidcAccounts = accountsEnv !== undefined ? commaList(accountsEnv) : (file.gcp?.oidcServiceAccounts ?? []);
+  for (const account of accountsEnv !== undefined ? oidcAccounts : []) {
+    if (!/^[^\s@,]+@[^\s@,]+$/.test(account)) errors.push(`TIEOUT_OIDC_SERVICE_ACCOUNT: ${JSON.stringify(account)} is not an email address (a service account such as tieout-scheduler@<project>.iam.gserviceaccount.com)`);
+  }
+  const platformVerifiedEnv = env('TIEOUT_OIDC_PLATFORM_VERIFIED');
+  let platformVerified = file.gcp?.oidcPlatformVerified ?? false;
+  if (platformVerifiedEnv !== undefined) {
+    const b = parseBoolean(platformVerifiedEnv);
+    if (b === undefined) errors.push(`TIEOUT_OIDC_PLATFORM_VERIFIED: must be true or false, got ${JSON.stringify(platformVerifiedEnv)}`);
+    else platformVerified = b;
+  }
+
+  // 4. Which service runs, and how the matcher gets its events.
+  const serviceText = env('TIEOUT_SERVICE');
+  let service: ServiceName = 'all';
+  if (serviceText !== undefined) {
+    if ((SERVICES as readonly string[]).includes(serviceText)) service = serviceText as ServiceName;
+    else errors.push(`TIEOUT_SERVICE: must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(serviceText)}`);
+  }
+  const deliveryText = env('TIEOUT_MATCHER_DELIVERY');
+  let delivery: MatcherDelivery = file.matcher.delivery;
+  if (deliveryText !== undefined) {
+    if ((MATCHER_DELIVERIES as readonly string[]).includes(deliveryText)) delivery = deliveryText as MatcherDelivery;
+    else errors.push(`TIEOUT_MATCHER_DELIVERY: must be one of ${MATCHER_DELIVERIES.join(', ')}, got ${JSON.stringify(deliveryText)}`);
+  }
+  if (delivery === 'push' && file.backend !== 'gcp') errors.push('matcher.delivery: push needs backend gcp (Pub/Sub pushes to POST /pubsub/push); the embedded bus is pulled');
+
   if (errors.length > 0) return err(...errors);
-  const gcp = missingGcp.length === 0 ? (gcpDraft as GcpConfig) : undefined;
+  const pubsubEmulatorHost = env('PUBSUB_EMULATOR_HOST');
+  const firestoreEmulatorHost = env('FIRESTORE_EMULATOR_HOST');
+  const gcp: GcpConfig | undefined =
+    missingGcp.length === 0
+      ? {
+          ...(gcpDraft as GcpNames),
+          ...(pubsubEmulatorHost !== undefined ? { pubsubEmulatorHost } : {}),
+          ...(firestoreEmulatorHost !== undefined ? { firestoreEmulatorHost } : {}),
+          ...(bigqueryEndpoint !== undefined ? { bigqueryEndpoint } : {}),
+          oidc: { audiences: oidcAudiences, serviceAccounts: oidcAccounts, certsUrl: oidcCertsUrl, platformVerified },
+        }
+      : undefined;
 
   const owners: Record<string, OwnerConfig> = {};
   for (const name of DEFAULT_OWNER_NAMES) owners[name] = {};
@@ -369,13 +465,14 @@ export function loadConfig(input: ConfigInput): Result<Config> {
     narration: file.narration,
     slack: { channel: env('TIEOUT_SLACK_CHANNEL') ?? file.slack.channel },
     ingest: file.ingest,
-    matcher: file.matcher,
+    matcher: { ...file.matcher, delivery },
+    service,
     gcp,
     port,
     secrets: {
-      shopify: secretList(env('TIEOUT_SHOPIFY_SECRET')),
-      stripe: secretList(env('TIEOUT_STRIPE_SECRET')),
-      shipbob: secretList(env('TIEOUT_SHIPBOB_SECRET')),
+      shopify: commaList(env('TIEOUT_SHOPIFY_SECRET')),
+      stripe: commaList(env('TIEOUT_STRIPE_SECRET')),
+      shipbob: commaList(env('TIEOUT_SHIPBOB_SECRET')),
       apiToken: env('TIEOUT_API_TOKEN'),
       slackBotToken: env('SLACK_BOT_TOKEN'),
       anthropicApiKey: env('ANTHROPIC_API_KEY'),
@@ -404,8 +501,8 @@ export function redactConfig(config: Config): RedactedConfig {
   };
 }
 
-/** Comma-separated secrets (several while one is being rotated), trimmed, empties dropped. */
-function secretList(value: string | undefined): string[] {
+/** A comma-separated list (secrets while one is rotated, OIDC audiences and accounts), trimmed, empties dropped. */
+function commaList(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -416,6 +513,20 @@ function secretList(value: string | undefined): string[] {
 function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function parseBoolean(text: string): boolean | undefined {
+  const t = text.toLowerCase();
+  return t === 'true' || t === '1' || t === 'yes' ? true : t === 'false' || t === '0' || t === 'no' ? false : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -434,4 +545,23 @@ export function checkConfigOf(config: Config): CheckConfig {
     processorGateways: config.processor.gateways,
     settlementEnabled: config.settlement.enabled,
   };
+}
+
+/** Whether `tieout serve` runs `name` under this configuration (`TIEOUT_SERVICE` unset or `all` runs every one). */
+export function runsService(config: Pick<Config, 'service'>, name: Exclude<ServiceName, 'all'>): boolean {
+  return config.service === 'all' || config.service === name;
+}
+
+/**
+ * What `tieout serve` needs beyond a valid configuration (every problem, for exit code 2): with the gcp
+ * backend, the routes Google calls — POST /run, and POST /pubsub/push when the matcher is push-fed —
+ * accept only OIDC tokens for the service's audience, so an audience must be set.
+ */
+export function serveProblems(config: Config): string[] {
+  if (config.backend !== 'gcp' || config.gcp === undefined) return [];
+  const needs: string[] = [];
+  if (runsService(config, 'nightly-report')) needs.push('POST /run (Cloud Scheduler)');
+  if (runsService(config, 'matcher') && config.matcher.delivery === 'push') needs.push('POST /pubsub/push (Pub/Sub push)');
+  if (needs.length === 0 || config.gcp.oidc.audiences.length > 0) return [];
+  return [`gcp.oidcAudience: required by tieout serve with backend gcp for ${needs.join(' and ')}; set it to the service's URL in the config file or in TIEOUT_OIDC_AUDIENCE`];
 }

@@ -12,7 +12,9 @@ import { runInNewContext } from 'node:vm';
 import { parse } from '@cdktf/hcl2json';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#shared/config.ts';
+import { firestoreOrderStateIndexes } from '#shared/adapters/gcp/firestore-order-state-store.ts';
+import { deadLetterSubscriptionOf } from '#shared/backend.ts';
+import { loadConfig, MATCHER_DELIVERIES, serveProblems, SERVICES } from '#shared/config.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INFRA = join(ROOT, 'infra');
@@ -258,7 +260,7 @@ describe('Pub/Sub', () => {
     expect(config?.['push_endpoint']).toBe('${google_cloud_run_v2_service.matcher.uri}/pubsub/push');
     const oidc = block(config, 'oidc_token');
     expect(oidc['service_account_email']).toBe('${google_service_account.pubsub_push.email}');
-    expect(oidc['audience']).toBe('${google_cloud_run_v2_service.matcher.uri}');
+    expect(oidc['audience']).toBe('${local.service_urls.matcher}');
   });
 
   it('a BigQuery subscription writes every event into the events table, with dead letters', () => {
@@ -385,14 +387,17 @@ describe('Firestore', () => {
     expect(index['database']).toBe('${google_firestore_database.main.name}');
   });
 
-  it('exempts the large state map from indexing and keeps updatedAt to one ascending index', () => {
-    const state = resource('google_firestore_field', 'orders_state');
-    expect(state['field']).toBe('state');
-    expect(block(state, 'index_config')).toEqual({});
-    const updated = resource('google_firestore_field', 'orders_updated_at');
-    expect(updated['field']).toBe('updatedAt');
-    const indexes = blocksOf(block(updated, 'index_config'), 'indexes');
-    expect(indexes.map((i) => i['order'])).toEqual(['ASCENDING']);
+  it('indexes exactly what the Firestore adapter needs: its composite index and its single-field exemptions, on its collections', () => {
+    const wanted = firestoreOrderStateIndexes();
+    const index = resource('google_firestore_index', 'orders_open_by_key');
+    const collection = (expr: unknown): string => String(tf.locals[String(expr).replace(/^\$\{local\.(\w+)\}$/, '$1')]);
+    expect([{ collection: collection(index['collection']), fields: blocksOf(index, 'fields').map((f) => ({ field: f['field_path'], order: f['order'] })) }]).toEqual(wanted.composite);
+    const exempt = [...resourcesOf('google_firestore_field').values()].map((f) => {
+      expect(block(f, 'index_config'), String(f['field'])).toEqual({});
+      return { collection: collection(f['collection']), field: f['field'] };
+    });
+    expect(exempt).toEqual(expect.arrayContaining([...wanted.exempt]));
+    expect(exempt).toHaveLength(wanted.exempt.length);
   });
 });
 
@@ -417,7 +422,7 @@ describe('Cloud Run', () => {
     expect(env).toContainEqual({ name: 'TIEOUT_SERVICE', value: service });
     expect(env.some((e) => e['name'] === 'PORT')).toBe(false); // Cloud Run sets PORT
     const dynamicEnv = deep(container['dynamic'], 'env').flat() as Block[];
-    expect(dynamicEnv.some((d) => String(d['for_each']).includes('gcp_env') || String(d['for_each']).includes('report_env'))).toBe(true);
+    expect(dynamicEnv.some((d) => String(d['for_each']) === `\${local.service_env.${key}}`)).toBe(true);
     const secretEnv = dynamicEnv.find((d) => String(d['for_each']) === `\${toset(local.service_secrets.${key})}`);
     expect(secretEnv, 'secret env from local.service_secrets').toBeDefined();
     const ref = block(block(block(secretEnv, 'content'), 'value_source'), 'secret_key_ref');
@@ -454,6 +459,101 @@ describe('Cloud Run', () => {
   });
 });
 
+describe('the services, the image and the application agree', () => {
+  const SERVICE_KEYS = { ingest: 'ingest', matcher: 'matcher', nightly_report: 'nightly-report' } as const;
+  const CONFIG_SOURCE = read(join(ROOT, 'shared/config.ts'));
+
+  /** `expr` without its `${...}` wrapper. */
+  const bare = (expr: unknown): string => String(expr).replace(/^\$\{([\s\S]*)\}$/, '$1').trim();
+  /** A Terraform map literal's `KEY = value` pairs (values as written). */
+  const pairs = (text: string): Record<string, string> => Object.fromEntries([...text.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.+?)\s*$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  /** The environment a service gets besides its secrets: local.service_env.<key>, with the local it merges resolved. */
+  const envOf = (key: keyof typeof SERVICE_KEYS): Record<string, string> => {
+    const expr = bare((tf.locals['service_env'] as Record<string, string>)[key]);
+    const base = /^merge\(local\.(\w+),/.exec(expr)?.[1] as string;
+    const baseEnv = base === 'report_env' ? { ...(tf.locals['gcp_env'] as Record<string, string>), TIEOUT_SLACK_CHANNEL: '${var.slack_channel}' } : (tf.locals[base] as Record<string, string>);
+    return { ...Object.fromEntries(Object.entries(baseEnv).map(([k, v]) => [k, bare(v)])), ...pairs(expr) };
+  };
+  const containerEnv = (key: keyof typeof SERVICE_KEYS): Block[] => blocksOf(block(block(resource('google_cloud_run_v2_service', key), 'template'), 'containers'), 'env');
+
+  it('TIEOUT_SERVICE: each Cloud Run service names one service tieout serve knows, together all three, and the image defaults to all', () => {
+    const named = Object.keys(SERVICE_KEYS).map((key) => containerEnv(key as keyof typeof SERVICE_KEYS).find((e) => e['name'] === 'TIEOUT_SERVICE')?.['value']);
+    expect(named).toEqual(['ingest', 'matcher', 'nightly-report']);
+    for (const name of named) expect(SERVICES).toContain(name);
+    const dockerDefault = /^ENV TIEOUT_SERVICE=(\S+)$/m.exec(read(join(INFRA, 'Dockerfile')))?.[1];
+    expect(dockerDefault).toBe('all');
+    expect(SERVICES).toContain(dockerDefault);
+  });
+
+  it('every environment variable a service is given is one the configuration loader reads', () => {
+    for (const key of Object.keys(SERVICE_KEYS) as (keyof typeof SERVICE_KEYS)[]) {
+      const names = [...Object.keys(envOf(key)), ...containerEnv(key).map((e) => String(e['name'])), ...(tf.locals['secret_names'] as string[])];
+      for (const name of names.filter((n) => n !== 'TIEOUT_CONFIG_REVISION')) expect(CONFIG_SOURCE, `${key}: ${name}`).toContain(`'${name}'`);
+    }
+  });
+
+  it('the matcher is told its delivery (pull or push), the values the application accepts', () => {
+    expect(envOf('matcher')['TIEOUT_MATCHER_DELIVERY']).toBe('var.matcher_delivery');
+    expect(String(block(tf.variables.get('matcher_delivery'), 'validation')['condition'])).toBe(`\${contains(${JSON.stringify([...MATCHER_DELIVERIES]).replace(/,/g, ', ')}, var.matcher_delivery)}`);
+  });
+
+  it('OIDC: each sender mints tokens for the audience and from the account its receiver checks', () => {
+    const urls = tf.locals['service_urls'] as Record<string, string>;
+    for (const [key, name] of Object.entries({ ingest: 'ingest', matcher: 'matcher', nightly_report: 'nightly-report' }))
+      expect(urls[key]).toBe(`https://\${var.name_prefix}-${name}-\${data.google_project.this.number}.\${var.region}.run.app`);
+    const senders: [keyof typeof SERVICE_KEYS, Block][] = [
+      ['nightly_report', block(block(resource('google_cloud_scheduler_job', 'nightly_report'), 'http_target'), 'oidc_token')],
+      ['matcher', block((deep(resource('google_pubsub_subscription', 'matcher'), 'push_config').flat() as Block[]).flatMap((p) => blocksOf(p, 'content'))[0], 'oidc_token')],
+      ['ingest', block(block(resource('google_pubsub_subscription', 'shopify_ingest'), 'push_config'), 'oidc_token')],
+    ];
+    for (const [receiver, token] of senders) {
+      const env = envOf(receiver);
+      expect(bare(token['audience']), receiver).toBe(env['TIEOUT_OIDC_AUDIENCE']);
+      expect(bare(token['service_account_email']), receiver).toBe(env['TIEOUT_OIDC_SERVICE_ACCOUNT']);
+    }
+  });
+
+  it('only services behind Cloud Run authentication accept tokens whose signature Cloud Run removed', () => {
+    expect(envOf('matcher')['TIEOUT_OIDC_PLATFORM_VERIFIED']).toBe('"true"');
+    expect(envOf('nightly_report')['TIEOUT_OIDC_PLATFORM_VERIFIED']).toBe('"true"');
+    expect(envOf('ingest')['TIEOUT_OIDC_PLATFORM_VERIFIED']).toBe('var.ingest_public ? "false" : "true"');
+    const publicGrants = [...resourcesOf('google_cloud_run_v2_service_iam_member').values()].filter((b) => b['member'] === 'allUsers').map((b) => b['name']);
+    expect(publicGrants).not.toContain('${google_cloud_run_v2_service.matcher.name}');
+    expect(publicGrants).not.toContain('${google_cloud_run_v2_service.nightly_report.name}');
+  });
+
+  it('each service, given its environment, loads the configuration and has what tieout serve needs', () => {
+    const values = (env: Record<string, string>, delivery: string) =>
+      Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, v === 'var.matcher_delivery' ? delivery : v.startsWith('"') ? JSON.parse(v) : v.startsWith('var.ingest_public') ? 'false' : v.includes('.email') ? 'sa@acme-prod.iam.gserviceaccount.com' : v.startsWith('local.service_urls') ? 'https://svc.run.app' : 'x']),
+      );
+    for (const key of Object.keys(SERVICE_KEYS) as (keyof typeof SERVICE_KEYS)[]) {
+      for (const delivery of MATCHER_DELIVERIES) {
+        const env = { ...values(envOf(key), delivery), TIEOUT_SERVICE: SERVICE_KEYS[key], TIEOUT_TIME_ZONE: 'UTC', TIEOUT_CUTOFF: '06:00' };
+        const loaded = loadConfig({ env, cwd: ROOT, configPath: 'infra/tieout.config.gcp.yaml' });
+        expect(loaded.ok ? [] : loaded.errors, `${key} (${delivery})`).toEqual([]);
+        if (loaded.ok) expect(serveProblems(loaded.value), `${key} (${delivery})`).toEqual([]);
+      }
+    }
+  });
+
+  it("the matcher's dead-letter pull subscription has the name the application uses", () => {
+    expect(resource('google_pubsub_subscription', 'dead_letter')['name']).toBe(deadLetterSubscriptionOf('${var.subscription}'));
+    expect(resource('google_pubsub_topic', 'dead_letter')['name']).toBe('${var.topic}-dead-letter');
+  });
+
+  it("Shopify's Pub/Sub delivery: an optional topic Shopify may publish to, pushed to ingest's /pubsub/shopify with dead letters", () => {
+    const topic = resource('google_pubsub_topic', 'shopify');
+    expect(topic['count']).toBe('${var.shopify_pubsub_delivery ? 1 : 0}');
+    const sub = resource('google_pubsub_subscription', 'shopify_ingest');
+    expect(sub['topic']).toBe('${google_pubsub_topic.shopify[0].id}');
+    expect(block(sub, 'push_config')['push_endpoint']).toBe('${google_cloud_run_v2_service.ingest.uri}/pubsub/shopify');
+    expect(block(sub, 'dead_letter_policy')['dead_letter_topic']).toBe('${google_pubsub_topic.dead_letter.id}');
+    expect(resource('google_pubsub_topic_iam_member', 'shopify_publishes')).toMatchObject({ role: 'roles/pubsub.publisher', member: 'serviceAccount:${var.shopify_pubsub_service_account}' });
+    expect(String(resource('google_service_account_iam_member', 'pubsub_mints_push_tokens')['count'])).toContain('var.shopify_pubsub_delivery');
+  });
+});
+
 describe('Cloud Scheduler', () => {
   it('calls POST /run on the nightly report with an OIDC token, at the cutoff in the business time zone', () => {
     const job = resource('google_cloud_scheduler_job', 'nightly_report');
@@ -464,7 +564,7 @@ describe('Cloud Scheduler', () => {
     expect(target['uri']).toBe('${google_cloud_run_v2_service.nightly_report.uri}/run');
     const oidc = block(target, 'oidc_token');
     expect(oidc['service_account_email']).toBe('${google_service_account.scheduler.email}');
-    expect(oidc['audience']).toBe('${google_cloud_run_v2_service.nightly_report.uri}');
+    expect(oidc['audience']).toBe('${local.service_urls.nightly_report}');
     expect(tf.variables.get('time_zone')?.['default']).toBe('UTC');
     expect(tf.variables.get('cutoff')?.['default']).toBe('06:00');
     expect(String(tf.locals['night_schedule'])).toContain('local.run_minute');

@@ -8,7 +8,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 /** Imports each file, printing counts per file; exit 1 if any file was unreadable. */
 export async function runImport(ctx: CommandContext, system: string, files: readonly string[], options: { readonly verify?: boolean }, isTty = false): Promise<number> {
-  const backend = openBackend(ctx.config);
+  const backend = await openBackend(ctx.config);
   let failed = false;
   try {
     for (const file of files) {

@@ -10,7 +10,7 @@ const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word
 
 /** Drains the bus into order state and prints what it applied. */
 export async function runMatch(ctx: CommandContext): Promise<number> {
-  const backend = openBackend(ctx.config);
+  const backend = await openBackend(ctx.config);
   try {
     const started = Date.now();
     const matcher = createMatcher({

@@ -13,7 +13,7 @@ export async function runOrder(ctx: CommandContext, key: string, options: { read
     ctx.stderr(`tieout order: invalid rules file:\n${rules.errors.map((e) => `  ${e}\n`).join('')}`);
     return EXIT_USAGE;
   }
-  const backend = openBackend(ctx.config);
+  const backend = await openBackend(ctx.config);
   try {
     const stored = await findOrder(backend.store, key, ctx.config.keys);
     if (!stored) {

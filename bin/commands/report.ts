@@ -18,7 +18,7 @@ export async function runReport(ctx: CommandContext, options: ReportOptions): Pr
     return EXIT_USAGE;
   }
   const log = createLogger({ name: 'report', level: 'warn' });
-  const backend = openBackend(ctx.config);
+  const backend = await openBackend(ctx.config);
   try {
     const deps = nightlyDeps(ctx.config, backend, rules.value, log, ctx.now);
     const selection = { ...(options.date ? { date: options.date } : {}), ...(options.asOf ? { asOf: options.asOf } : {}) };

@@ -1,11 +1,13 @@
-// `tieout serve`: every service in one process, every HTTP route on one port.
+// `tieout serve`: every service in one process, every HTTP route on one port — or the one service TIEOUT_SERVICE names (Cloud Run).
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { openBackend } from '#shared/backend.ts';
+import { runsService, serveProblems } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
+import { bearerTokenAuth, idTokenAuth } from '#shared/request-auth.ts';
 import { loadRules } from '#shared/rules-file.ts';
 import type { Rule } from '#shared/domain/rules.ts';
-import { startMatcherService } from '../../services/matcher/service.ts';
+import { startMatcherService, type MatcherService } from '../../services/matcher/service.ts';
 import { createIngest } from '../../services/ingest/ingest.ts';
 import { importText } from '../../services/ingest/files.ts';
 import { ingestApi } from '../../services/ingest/http.ts';
@@ -14,9 +16,20 @@ import { runNight } from '../../services/nightly-report/run.ts';
 import { nightlyDeps, notifierFrom, runApi, startScheduler } from '../../services/nightly-report/service.ts';
 import { EXIT_OK, EXIT_USAGE, type CommandContext } from './context.ts';
 
-/** Runs until SIGTERM or SIGINT, then finishes the batch in hand, closes the port and exits 0. */
+/**
+ * Runs the services `TIEOUT_SERVICE` names (all by default) until SIGTERM or SIGINT, then finishes the
+ * batch in hand, closes the port and exits 0. Each service mounts only its own routes and loops:
+ *   ingest          POST /webhooks/*, POST /feeds/*, GET /ingest/stats; gcp: POST /pubsub/shopify (OIDC)
+ *   matcher         the pull loop (unless gcp with matcher.delivery push), GET /orders/:key; gcp: POST /pubsub/push (OIDC)
+ *   nightly-report  POST /run (bearer token; gcp: OIDC), and the in-process scheduler on one machine only
+ */
 export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter = process): Promise<number> {
   const log = createLogger({ name: 'tieout' });
+  const problems = serveProblems(ctx.config);
+  if (problems.length > 0) {
+    ctx.stderr(`tieout serve: invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p}\n`).join('')}`);
+    return EXIT_USAGE;
+  }
   const first = loadRules(ctx.config.rulesPath);
   if (!first.ok) {
     ctx.stderr(`tieout serve: invalid rules file:\n${first.errors.map((e) => `  ${e}\n`).join('')}`);
@@ -30,34 +43,84 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
     else log.warn({ errors: r.errors }, 'rules file is invalid; keeping the last valid rules');
     return rules;
   };
-  const backend = openBackend(ctx.config);
+  const { config } = ctx;
+  const backend = await openBackend(config);
+  // With the gcp backend the routes Google calls take its OIDC ID tokens; the verifier (and its library) only then.
+  const gcp = config.backend === 'gcp' ? config.gcp : undefined;
+  const idTokens =
+    gcp !== undefined && gcp.oidc.audiences.length > 0
+      ? (await import('#shared/adapters/gcp/google-id-token.ts')).createGoogleIdTokenVerifier({
+          audiences: gcp.oidc.audiences,
+          serviceAccounts: gcp.oidc.serviceAccounts,
+          platformVerified: gcp.oidc.platformVerified,
+          ...(gcp.oidc.certsUrl !== undefined ? { certsUrl: gcp.oidc.certsUrl } : {}),
+        })
+      : undefined;
+  const oidc = (route: string) => idTokenAuth(idTokens, `${route} is disabled: set TIEOUT_OIDC_AUDIENCE (gcp.oidcAudience) to this service's URL`);
+
   const app = new Hono();
   let ready = true;
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', (c) => (ready ? c.json({ ok: true }) : c.json({ ok: false, reason: 'stopping' }, 503)));
-  const secrets = { shopify: ctx.config.secrets.shopify, stripe: ctx.config.secrets.stripe, shipbob: ctx.config.secrets.shipbob };
-  const normalize = normalizeContextOf(ctx.config);
-  const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now });
-  ingestApi(
-    {
-      ingest,
-      importFeed: (system, text, name) => importText({ archive: backend.archive, bus: backend.bus, normalize, now: ctx.now }, system, text, name),
-      apiToken: ctx.config.secrets.apiToken,
-      maxBodyBytes: ctx.config.ingest.maxBodyBytes,
+  const routes: string[] = [];
+  const running: string[] = [];
+
+  if (runsService(config, 'ingest')) {
+    const secrets = { shopify: config.secrets.shopify, stripe: config.secrets.stripe, shipbob: config.secrets.shipbob };
+    const normalize = normalizeContextOf(config);
+    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now });
+    ingestApi(
+      {
+        ingest,
+        importFeed: (system, text, name) => importText({ archive: backend.archive, bus: backend.bus, normalize, now: ctx.now }, system, text, name),
+        apiToken: config.secrets.apiToken,
+        maxBodyBytes: config.ingest.maxBodyBytes,
+        log,
+        ...(gcp !== undefined ? { pubsub: { auth: oidc('POST /pubsub/shopify') } } : {}),
+      },
+      app,
+    );
+    routes.push('POST /webhooks/shopify|stripe|shipbob', 'POST /feeds/<system>', ...(gcp !== undefined ? ['POST /pubsub/shopify'] : []));
+    running.push('ingest');
+  }
+
+  let matcherService: MatcherService | undefined;
+  if (runsService(config, 'matcher')) {
+    // Push-fed on Cloud Run (matcher.delivery: push): Pub/Sub calls POST /pubsub/push and nothing pulls.
+    const pull = !(gcp !== undefined && config.matcher.delivery === 'push');
+    matcherService = startMatcherService({
+      config,
+      backend,
+      rules: currentRules,
       log,
-    },
-    app,
-  );
-  const matcherService = startMatcherService({ config: ctx.config, backend, rules: currentRules, log, now: ctx.now, app });
-  const notifier = notifierFrom(ctx.config, log, (text) => ctx.stderr(text));
-  const night = (selection: { date?: string; force?: boolean }) => runNight({ ...nightlyDeps(ctx.config, backend, currentRules(), log, ctx.now), notifier }, selection);
-  runApi({ run: night, apiToken: ctx.config.secrets.apiToken }, app);
-  const scheduler = startScheduler(() => night({}), log);
+      now: ctx.now,
+      app,
+      pull,
+      ...(gcp !== undefined ? { push: { auth: oidc('POST /pubsub/push') } } : {}),
+    });
+    routes.push('GET /orders/:key', ...(gcp !== undefined ? ['POST /pubsub/push'] : []));
+    running.push(pull ? 'matcher (pulling the bus)' : 'matcher (fed by Pub/Sub push)');
+  }
+
+  let scheduler: { stop(): Promise<void> } | undefined;
+  if (runsService(config, 'nightly-report')) {
+    const notifier = notifierFrom(config, log, (text) => ctx.stderr(text));
+    const night = (selection: { date?: string; force?: boolean }) => runNight({ ...nightlyDeps(config, backend, currentRules(), log, ctx.now), notifier }, selection);
+    runApi({ run: night, auth: gcp !== undefined ? oidc('POST /run') : bearerTokenAuth(config.secrets.apiToken, 'POST /run is disabled: set TIEOUT_API_TOKEN') }, app);
+    routes.push('POST /run');
+    // On Google Cloud, Cloud Scheduler calls POST /run at the cutoff; the in-process scheduler is for one machine.
+    if (gcp === undefined) {
+      scheduler = startScheduler(() => night({}), log);
+      running.push(`nightly report (run after the ${config.cutoff} cutoff, ${config.timeZone})`);
+    } else running.push('nightly report (on POST /run from Cloud Scheduler)');
+  }
+  routes.push('GET /healthz');
+
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: ctx.config.port, hostname: '0.0.0.0' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
   });
-  log.info({ port: ctx.config.port, dataDir: ctx.config.dataDir, backend: ctx.config.backend }, 'tieout serve listening');
-  ctx.stderr(`tieout serve: listening on port ${ctx.config.port} (POST /webhooks/shopify|stripe|shipbob, POST /feeds/<system>, GET /orders/:key, POST /run, GET /healthz); nightly run after the ${ctx.config.cutoff} cutoff (${ctx.config.timeZone})\n`);
+  log.info({ port: config.port, dataDir: config.dataDir, backend: config.backend, service: config.service, routes }, 'tieout serve listening');
+  ctx.stderr(`tieout serve: listening on port ${config.port} (${routes.join(', ')}); running ${running.join(', ')}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -68,8 +131,8 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
     signals.once('SIGINT', () => stop('SIGINT'));
   });
   ready = false;
-  await scheduler.stop();
-  await matcherService.stop();
+  await scheduler?.stop();
+  await matcherService?.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await backend.close();
   log.info('stopped');

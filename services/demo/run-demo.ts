@@ -87,7 +87,7 @@ export async function runDemo(
   if (config.configPath === undefined || readFileSync(config.configPath, 'utf8').includes(DEMO_MARK))
     writeFileSync(join(cwd, 'tieout.config.yaml'), demoConfigYaml(traffic));
   const demoConfig: Config = { ...config, settlement: { enabled: true }, secrets: { ...config.secrets, shopify: [DEMO_SECRETS.shopify], stripe: [DEMO_SECRETS.stripe], shipbob: [DEMO_SECRETS.shipbob] } };
-  const backend: Backend = openBackend(demoConfig);
+  const backend: Backend = await openBackend(demoConfig);
   const log = silentLogger();
   try {
     const normalize = normalizeContextOf(demoConfig);

@@ -1,8 +1,10 @@
-// Ingest over HTTP: the webhook routes and the feed upload route, answering in milliseconds.
+// Ingest over HTTP: the webhook routes, the feed upload route and (gcp) Shopify's Pub/Sub delivery, answering in milliseconds.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerMatches } from '#shared/bearer.ts';
 import type { Logger } from '#shared/log.ts';
+import { parsePushEnvelope } from '#shared/pubsub-push.ts';
+import { refusal, type RequestAuth } from '#shared/request-auth.ts';
 import type { createIngest } from './ingest.ts';
 import type { importText } from './files.ts';
 
@@ -15,7 +17,15 @@ export type IngestHttpDeps = {
   readonly apiToken: string | undefined;
   readonly maxBodyBytes: number;
   readonly log: Logger;
+  /**
+   * Shopify's Pub/Sub delivery (gcp): mounts `POST /pubsub/shopify` for the push subscription on the topic
+   * Shopify publishes to; `auth` checks the push's OIDC token.
+   */
+  readonly pubsub?: { readonly auth: RequestAuth };
 };
+
+/** Systems that can deliver to a Pub/Sub topic instead of a URL (Shopify only; FORMATS §1.1). */
+export const PUBSUB_SYSTEMS = ['shopify'] as const;
 
 export const WEBHOOK_SYSTEMS = ['shopify', 'stripe', 'shipbob'] as const;
 
@@ -59,6 +69,40 @@ export function ingestApi(deps: IngestHttpDeps, app: Hono = new Hono()): Hono {
     if (!result.ok) return c.json({ error: result.errors.join('; ') }, 400);
     return c.json(result.value, 200);
   });
+
+  if (deps.pubsub) {
+    const auth = deps.pubsub.auth;
+    // The body arrives base64-encoded in the envelope: 4/3 of its size, plus the envelope.
+    const pushLimit = bodyLimit({
+      maxSize: Math.ceil((deps.maxBodyBytes * 4) / 3) + 64 * 1024,
+      onError: (c) => c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413),
+    });
+    /**
+     * Shopify's Pub/Sub delivery, pushed to us by our subscription: unsigned, Shopify's headers
+     * (X-Shopify-Topic, X-Shopify-Webhook-Id, ...) as message attributes. The OIDC token authenticates
+     * it; then it is the webhook path minus the HMAC: 200 once archived and published, or quarantined
+     * (an authentic payload we cannot read is kept, never redelivered forever); 500 when the archive or
+     * the bus failed, so Pub/Sub delivers it again.
+     */
+    for (const system of PUBSUB_SYSTEMS) {
+      app.post(`/pubsub/${system}`, pushLimit, async (c) => {
+        const refused = await refusal(c, auth);
+        if (refused) return refused;
+        const envelope = parsePushEnvelope(await c.req.text());
+        if (!envelope.ok) return c.json({ error: envelope.errors.join('; ') }, 400);
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(envelope.value.attributes)) headers[name.toLowerCase()] = value;
+        try {
+          const outcome = await deps.ingest.receive(system, { headers, body: envelope.value.data }, { via: 'pubsub' });
+          if (outcome.kind === 'refused') return c.json({ error: outcome.reason }, 400);
+          return c.json({ ok: true, [outcome.kind]: outcome.rawId }, 200);
+        } catch (e) {
+          deps.log.error({ system, messageId: envelope.value.messageId, error: (e as Error).message }, 'Pub/Sub delivery not stored; Pub/Sub will redeliver it');
+          return c.json({ error: 'not stored; redeliver' }, 500);
+        }
+      });
+    }
+  }
 
   app.get('/ingest/stats', (c) => c.json(deps.ingest.counters));
   return app;

@@ -9,12 +9,16 @@ export function orderingKeyOf(event: CanonicalEvent): string {
   return (event.refs.find(isAnchor) ?? event.refs[0]) as string;
 }
 
-/** The bus message carrying one canonical event; the event id travels as an attribute. */
-export function toMessage(event: CanonicalEvent): BusMessage {
+/**
+ * The bus message carrying one canonical event. The event id travels as the `eventId` attribute (every
+ * sink dedupes on it, DESIGN §11) and, when known, the archived raw payload's id as `rawId` (the
+ * BigQuery subscription writes it into `events.raw_id`).
+ */
+export function toMessage(event: CanonicalEvent, rawId?: string): BusMessage {
   return {
     id: event.id,
     orderingKey: orderingKeyOf(event),
-    attributes: { eventId: event.id, system: event.system, kind: event.kind },
+    attributes: { eventId: event.id, system: event.system, kind: event.kind, ...(rawId !== undefined ? { rawId } : {}) },
     data: JSON.stringify(event),
   };
 }
@@ -27,7 +31,7 @@ export function toMessage(event: CanonicalEvent): BusMessage {
 export async function archiveAndPublish(deps: { readonly archive: Archive; readonly bus: EventBus }, entries: readonly ArchiveEntry[]): Promise<number> {
   if (entries.length === 0) return 0;
   await deps.archive.append(entries);
-  const messages = entries.flatMap((e) => e.events.map(toMessage));
+  const messages = entries.flatMap((e) => e.events.map((event) => toMessage(event, e.raw.id)));
   await deps.bus.publish(messages);
   return messages.length;
 }

@@ -1,23 +1,31 @@
-// The matcher service: the matcher loop plus the order API, stopping cleanly on SIGTERM.
+// The matcher service: the pull loop and/or the Pub/Sub push endpoint, plus the order API, stopping cleanly on SIGTERM.
 import { Hono } from 'hono';
 import type { Backend } from '#shared/backend.ts';
 import { checkConfigOf, type Config } from '#shared/config.ts';
 import type { Rule } from '#shared/domain/rules.ts';
 import type { Logger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
+import type { RequestAuth } from '#shared/request-auth.ts';
 import { orderApi } from './http.ts';
 import { createMatcher, type Matcher } from './matcher.ts';
+import { createPushMatcher, pushApi, type PushMatcher } from './push.ts';
 
 export type MatcherService = {
   readonly app: Hono;
   readonly matcher: Matcher;
-  /** Resolves when the matcher loop has stopped (after `stop`). */
+  /** The push matcher behind `POST /pubsub/push`, when mounted. */
+  readonly push: PushMatcher | undefined;
+  /** Resolves when the matcher loop has stopped (after `stop`); at once when it does not pull. */
   readonly done: Promise<unknown>;
-  /** Stops pulling; the batch in hand is committed and acked first. */
+  /** Stops pulling; the batch in hand is committed and acked first, and pushes in hand are committed. */
   stop(): Promise<void>;
 };
 
-/** Builds the matcher service over a backend; routes are mounted on `app` (shared with other services in `tieout serve`). */
+/**
+ * Builds the matcher service over a backend; routes are mounted on `app` (shared with other services in
+ * `tieout serve`). `pull` runs the loop that pulls the bus (default true); `push` mounts `POST /pubsub/push`
+ * with its OIDC check (Cloud Run push delivery). Both may run: every sink dedupes on the event id.
+ */
 export function startMatcherService(deps: {
   readonly config: Config;
   readonly backend: Backend;
@@ -25,6 +33,8 @@ export function startMatcherService(deps: {
   readonly log: Logger;
   readonly now: () => string;
   readonly app?: Hono;
+  readonly pull?: boolean;
+  readonly push?: { readonly auth: RequestAuth };
 }): MatcherService {
   const { config, backend, log } = deps;
   const matcher = createMatcher({
@@ -50,17 +60,26 @@ export function startMatcherService(deps: {
     },
     deps.app,
   );
-  const done = matcher.run().then(
-    (s) => log.info({ applied: s.applied, duplicates: s.duplicates, rejected: s.rejected }, 'matcher stopped'),
-    (e: unknown) => log.error({ error: (e as Error).message }, 'matcher failed'),
-  );
+  const push = deps.push
+    ? createPushMatcher({ store: backend.store, checkConfig: checkConfigOf(config), log, now: deps.now, maxBatch: config.matcher.batchSize })
+    : undefined;
+  if (push && deps.push) pushApi({ matcher: push, auth: deps.push.auth, maxBodyBytes: config.ingest.maxBodyBytes }, app);
+  const done =
+    deps.pull === false
+      ? Promise.resolve()
+      : matcher.run().then(
+          (s) => log.info({ applied: s.applied, duplicates: s.duplicates, rejected: s.rejected }, 'matcher stopped'),
+          (e: unknown) => log.error({ error: (e as Error).message }, 'matcher failed'),
+        );
   return {
     app,
     matcher,
+    push,
     done,
     async stop() {
       matcher.stop();
       await done;
+      await push?.drain();
     },
   };
 }

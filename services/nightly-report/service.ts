@@ -2,13 +2,13 @@
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import type { Backend } from '#shared/backend.ts';
-import { bearerMatches } from '#shared/bearer.ts';
 import { checkConfigOf, type Config } from '#shared/config.ts';
 import { parseBusinessDate } from '#shared/domain/business-date.ts';
 import type { Rule } from '#shared/domain/rules.ts';
 import type { Logger } from '#shared/log.ts';
 import type { Narrator } from '#shared/ports/narrator.ts';
 import type { Notifier } from '#shared/ports/notifier.ts';
+import { refusal, type RequestAuth } from '#shared/request-auth.ts';
 import { createAnthropicNarrator } from './anthropic-narrator.ts';
 import { createFileNotifier } from './file-notifier.ts';
 import { narrateReport } from './narrate.ts';
@@ -83,14 +83,14 @@ export function startScheduler(run: () => Promise<RunOutcome>, log: Logger, ever
   };
 }
 
-/** `POST /run` (bearer token here; OIDC from Cloud Scheduler in GCP): runs a night, `{ date?, force? }`. */
-export function runApi(deps: { readonly run: (selection: { date?: string; force?: boolean }) => Promise<RunOutcome>; readonly apiToken: string | undefined }, app: Hono = new Hono()): Hono {
+/**
+ * `POST /run`: runs a night, `{ date?, force? }`. `auth` decides who may: the API bearer token on one
+ * machine, Cloud Scheduler's OIDC ID token with the gcp backend (`tieout serve` picks).
+ */
+export function runApi(deps: { readonly run: (selection: { date?: string; force?: boolean }) => Promise<RunOutcome>; readonly auth: RequestAuth }, app: Hono = new Hono()): Hono {
   app.post('/run', async (c) => {
-    if (!deps.apiToken) return c.json({ error: 'POST /run is disabled: set TIEOUT_API_TOKEN' }, 503);
-    if (!bearerMatches(c.req.header('authorization'), deps.apiToken)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      return c.json({ error: 'missing or wrong bearer token' }, 401);
-    }
+    const refused = await refusal(c, deps.auth);
+    if (refused) return refused;
     const body = (await c.req.json().catch(() => ({}))) as { date?: unknown; force?: unknown };
     if (body.date !== undefined) {
       const d = typeof body.date === 'string' ? parseBusinessDate(body.date) : { ok: false as const, errors: ['date must be a string'] };

@@ -265,6 +265,27 @@ describe.skipIf(skipped !== undefined)(`Pub/Sub event bus (emulator)${skipped ? 
     expect((await bus.pull('matcher', LEASE)).map((x) => [x.id, x.attempt, x.publishedAt])).toEqual([['evt-0', 1, '2025-03-01T00:00:00.000Z']]);
   });
 
+  it('uses subscriptions declared elsewhere by their own ids, and creates nothing when told not to (least-privilege service accounts)', async () => {
+    const topic = uniqueTopic();
+    const ids = { matcher: { subscription: `${topic}-custom-matcher`, deadLetter: `${topic}-custom-matcher-dead-letter` } };
+    // The deployment (Terraform) declares the resources; here a bus that may create them stands in for it.
+    const declaring = createPubSubEventBus({ projectId: PROJECT, topic, subscriptions: ['matcher'], subscriptionIds: ids, maxAttempts: 1, apiEndpoint: host });
+    buses.push(declaring);
+    expect(await declaring.stats('matcher')).toEqual({ pending: 0, leased: 0, deadLettered: 0 });
+
+    const user = createPubSubEventBus({ projectId: PROJECT, topic, subscriptions: ['matcher'], subscriptionIds: ids, maxAttempts: 1, apiEndpoint: host, createResources: false });
+    buses.push(user);
+    await user.publish([msg(0)]);
+    const [d] = await user.pull('matcher', LEASE);
+    expect(d?.id).toBe('evt-0');
+    await user.nack('matcher', [d?.ackId as string], 'poison');
+    expect(await user.deadLetters('matcher')).toMatchObject([{ id: 'evt-0', error: 'poison' }]);
+
+    const missing = createPubSubEventBus({ projectId: PROJECT, topic: uniqueTopic(), subscriptions: ['matcher'], apiEndpoint: host, createResources: false });
+    buses.push(missing);
+    await expect(missing.publish([msg(1)])).rejects.toThrow(/NOT_FOUND|not found/i);
+  });
+
   it('keeps attributes exactly: adds eventId for sinks when absent and hides it again, refuses a different eventId or a reserved name', async () => {
     const bus = openBus();
     await bus.publish([msg(0, {}), msg(1, { eventId: 'evt-1', k: 'v' })]);

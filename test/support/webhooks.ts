@@ -28,6 +28,21 @@ export function shopifyDelivery(topic: string, payload: object, secret = SECRETS
   };
 }
 
+/**
+ * The message attributes of a Shopify delivery to a Pub/Sub topic (FORMATS §1.1): the same body as a
+ * webhook, unsigned, with Shopify's headers as attributes under their usual names.
+ */
+export function shopifyPubSubAttributes(topic: string, webhookId: string = randomUUID()): Record<string, string> {
+  return {
+    'X-Shopify-Topic': topic,
+    'X-Shopify-Webhook-Id': webhookId,
+    'X-Shopify-Shop-Domain': 'tieout-test.myshopify.com',
+    'X-Shopify-API-Version': '2024-04',
+    'X-Shopify-Triggered-At': new Date().toISOString(),
+    'X-Shopify-Event-Id': randomUUID(),
+  };
+}
+
 const stripe = new Stripe('sk_test_not_a_key');
 
 /** A Stripe delivery signed by the official package's test header generator. */

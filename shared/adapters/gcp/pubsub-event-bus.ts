@@ -5,7 +5,8 @@
 //   topic D ──> subscription `D-N`   (where `deadLetters(N)` looks; every D-N gets every dead letter,
 //                                     and the copies that came from another subscription are dropped)
 // All of it is created idempotently on first use (ALREADY_EXISTS is fine; an existing resource is
-// used as it is, never updated). Only this module knows Pub/Sub; the port sees strings.
+// used as it is, never updated), unless `createResources` is false (Terraform declared it; other ids
+// through `subscriptionIds`). Only this module knows Pub/Sub; the port sees strings.
 //
 // What travels with a message, as attributes next to the caller's own (the `tieout_` prefix is reserved):
 //   eventId              the BusMessage id, for every sink to dedupe on (DESIGN §11); added when the
@@ -58,6 +59,7 @@
 //   emulator ignores subscription filters, so the bus does this, not a filter).
 import { randomBytes } from 'node:crypto';
 import { PubSub, v1, type ClientConfig } from '@google-cloud/pubsub';
+import { REQUEUE_FOR_ATTRIBUTE } from '../../pubsub-push.ts';
 import { MATCHER_SUBSCRIPTION, type BusMessage, type BusStats, type DeadLetter, type Delivery, type EventBus, type PullOptions } from '../../ports/event-bus.ts';
 
 /** Options for the Pub/Sub bus; no Google type leaks into the port. */
@@ -82,6 +84,17 @@ export type PubSubEventBusOptions = {
   readonly orderedSubscriptions?: readonly string[];
   /** The clock stamped as `publishedAt` and `deadAt`; leases run on Pub/Sub's own clock. */
   readonly now?: () => number;
+  /**
+   * Subscription ids of a consumer other than the `${topic}-${name}` / `${deadLetterTopic}-${name}` defaults,
+   * e.g. those a Terraform deployment declared (`events-matcher`, `events-matcher-dead-letter`).
+   */
+  readonly subscriptionIds?: Readonly<Record<string, { readonly subscription: string; readonly deadLetter: string }>>;
+  /**
+   * Create the topics and subscriptions on first use (default true: emulators, tests, a project without
+   * Terraform). False where they are declared elsewhere and the service account may only publish or
+   * subscribe: creating would fail with PERMISSION_DENIED, not ALREADY_EXISTS.
+   */
+  readonly createResources?: boolean;
 };
 
 /** A received message as the v1 client returns it; only the fields this bus reads. */
@@ -111,7 +124,7 @@ const ATTR = {
   ownEventId: 'tieout_own_event_id',
   publishedAt: 'tieout_published_at',
   msg: 'tieout_msg',
-  requeueFor: 'tieout_requeue_for',
+  requeueFor: REQUEUE_FOR_ATTRIBUTE,
   deadSubscription: 'tieout_dead_subscription',
   deadAt: 'tieout_dead_at',
   attempts: 'tieout_attempts',
@@ -152,8 +165,9 @@ export function createPubSubEventBus(options: PubSubEventBusOptions): EventBus {
   const known = new Set(options.subscriptions);
   const ordered = new Set(options.orderedSubscriptions ?? [MATCHER_SUBSCRIPTION]);
   const deadTopicId = options.deadLetterTopic ?? `${options.topic}-dead-letter`;
-  const subId = (name: string): string => `${options.topic}-${name}`;
-  const deadSubId = (name: string): string => `${deadTopicId}-${name}`;
+  const subId = (name: string): string => options.subscriptionIds?.[name]?.subscription ?? `${options.topic}-${name}`;
+  const deadSubId = (name: string): string => options.subscriptionIds?.[name]?.deadLetter ?? `${deadTopicId}-${name}`;
+  const createResources = options.createResources ?? true;
   for (const id of [options.topic, deadTopicId, ...[...known].flatMap((n) => [subId(n), deadSubId(n)])])
     if (!RESOURCE_ID.test(id)) throw new RangeError(`"${id}" is not a valid Pub/Sub id (3–255 of letters, digits and - _ . ~ + %, starting with a letter, not "goog")`);
 
@@ -201,6 +215,7 @@ export function createPubSubEventBus(options: PubSubEventBusOptions): EventBus {
       const config = (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0];
       const sub = (subscriber ??= new v1.SubscriberClient(config));
       const pub = (publisher ??= new v1.PublisherClient(config));
+      if (!createResources) return { sub, pub };
       await Promise.all([topicPath, deadTopicPath].map((name) => created(pub.createTopic({ name }))));
       await Promise.all(
         [...known].flatMap((name) => [

@@ -1,4 +1,4 @@
-// Group commit: concurrent deliveries share one durable write, so throughput is not one fsync per webhook.
+// Group commit: concurrent requests share one durable write (ingest: one fsync per batch of webhooks; the push matcher: one Firestore transaction per batch of pushes).
 
 /**
  * Collects items added within `maxWaitMs` (or until `maxBatch`) and hands them to `flush` in one
