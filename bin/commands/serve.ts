@@ -96,6 +96,8 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
       now: ctx.now,
       app,
       pull,
+      // The embedded stores work synchronously: the loop gets a thread of its own, so HTTP never waits on it.
+      thread: config.backend === 'embedded',
       ...(gcp !== undefined ? { push: { auth: oidc('POST /pubsub/push') } } : {}),
     });
     routes.push('GET /orders/:key', ...(gcp !== undefined ? ['POST /pubsub/push'] : []));

@@ -9,6 +9,7 @@ import type { RequestAuth } from '#shared/request-auth.ts';
 import { orderApi } from './http.ts';
 import { createMatcher, type Matcher } from './matcher.ts';
 import { createPushMatcher, pushApi, type PushMatcher } from './push.ts';
+import { startMatcherThread } from './thread.ts';
 
 export type MatcherService = {
   readonly app: Hono;
@@ -34,6 +35,11 @@ export function startMatcherService(deps: {
   readonly now: () => string;
   readonly app?: Hono;
   readonly pull?: boolean;
+  /**
+   * Pull in a worker thread of its own (with its own connections), so the embedded stores'
+   * synchronous SQLite work never holds the HTTP server's event loop and the loop gets a core.
+   */
+  readonly thread?: boolean;
   readonly push?: { readonly auth: RequestAuth };
 }): MatcherService {
   const { config, backend, log } = deps;
@@ -64,8 +70,9 @@ export function startMatcherService(deps: {
     ? createPushMatcher({ store: backend.store, checkConfig: checkConfigOf(config), log, now: deps.now, maxBatch: config.matcher.batchSize })
     : undefined;
   if (push && deps.push) pushApi({ matcher: push, auth: deps.push.auth, maxBodyBytes: config.ingest.maxBodyBytes }, app);
+  const thread = deps.pull !== false && deps.thread === true ? startMatcherThread({ config, log }) : undefined;
   const done =
-    deps.pull === false
+    deps.pull === false || thread !== undefined
       ? Promise.resolve()
       : matcher.run().then(
           (s) => log.info({ applied: s.applied, duplicates: s.duplicates, rejected: s.rejected }, 'matcher stopped'),
@@ -78,7 +85,7 @@ export function startMatcherService(deps: {
     done,
     async stop() {
       matcher.stop();
-      await done;
+      await Promise.all([done, thread?.stop()]);
       await push?.drain();
     },
   };

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openBackend, type Backend } from '#shared/backend.ts';
+import { loadConfig, type Config } from '#shared/config.ts';
+import type { CanonicalEvent } from '#shared/domain/events.ts';
+import { canonicalJson } from '#shared/domain/order-state.ts';
+import { applyAll } from '#shared/domain/routing.ts';
+import { silentLogger } from '#shared/log.ts';
+import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
+import { historyArb } from '../../test/support/arbitraries.ts';
+import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
+import { startMatcherThread } from './thread.ts';
+
+let dir: string;
+let config: Config;
+let backend: Backend;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tieout-thread-'));
+  const loaded = loadConfig({ env: {}, cwd: dir, dataDir: dir });
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  config = loaded.value;
+  backend = await openBackend(config);
+});
+afterEach(async () => {
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('the matcher thread applies what is published, to the same state as the pure fold, and stops cleanly', async () => {
+  const events = fc.sample(historyArb(30, 30), { seed: 7, numRuns: 1 })[0] as CanonicalEvent[];
+  const thread = startMatcherThread({ config, log: silentLogger() });
+  await archiveAndPublish(backend, events.slice(0, 100).map(canonicalEntry));
+  await archiveAndPublish(backend, events.slice(100).map(canonicalEntry));
+  await until(async () => (await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending === 0 && (await backend.bus.stats(MATCHER_SUBSCRIPTION)).leased === 0);
+  await thread.stop();
+  const docs = [];
+  for await (const d of backend.store.scanAll()) docs.push(d.state);
+  const ledger = applyAll(events);
+  expect(canonicalJson(docs)).toBe(canonicalJson([...ledger.docs.keys()].sort().map((k) => ledger.docs.get(k))));
+});
+
+it('stop() resolves at once when the thread is idle, and nothing is left leased', async () => {
+  const thread = startMatcherThread({ config, log: silentLogger() });
+  await new Promise((r) => setTimeout(r, 300));
+  await thread.stop();
+  expect(await backend.bus.stats(MATCHER_SUBSCRIPTION)).toEqual({ pending: 0, leased: 0, deadLettered: 0 });
+});
