@@ -9,6 +9,7 @@ import { loadRules } from '#shared/rules-file.ts';
 import type { Rule } from '#shared/domain/rules.ts';
 import { startMatcherService, type MatcherService } from '../../services/matcher/service.ts';
 import { createIngest } from '../../services/ingest/ingest.ts';
+import { startWriterThread, type RecordWriter } from '../../services/ingest/writer-thread.ts';
 import { importText } from '../../services/ingest/files.ts';
 import { ingestApi } from '../../services/ingest/http.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
@@ -65,10 +66,16 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   const routes: string[] = [];
   const running: string[] = [];
 
+  let writer: RecordWriter | undefined;
+  let drainIngest: (() => Promise<void>) | undefined;
   if (runsService(config, 'ingest')) {
     const secrets = { shopify: config.secrets.shopify, stripe: config.secrets.stripe, shipbob: config.secrets.shipbob };
     const normalize = normalizeContextOf(config);
-    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now });
+    // On the embedded backend, validation and the durable SQLite writes run in a writer thread: the
+    // HTTP loop only verifies signatures and waits, so it keeps answering while a batch is synced.
+    writer = config.backend === 'embedded' ? startWriterThread({ config, log }) : undefined;
+    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now, ...(writer ? { write: writer.write } : {}) });
+    drainIngest = ingest.drain;
     ingestApi(
       {
         ingest,
@@ -136,6 +143,8 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   await scheduler?.stop();
   await matcherService?.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await drainIngest?.();
+  await writer?.close();
   await backend.close();
   log.info('stopped');
   return EXIT_OK;

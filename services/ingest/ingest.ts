@@ -27,6 +27,11 @@ export type IngestDeps = {
   readonly normalize: NormalizeContext;
   readonly log: Logger;
   readonly now: () => string;
+  /**
+   * Where verified records go to be normalized, archived and published (default: `archiveRaw` on
+   * this thread). `tieout serve` on the embedded backend hands them to a writer thread instead.
+   */
+  readonly write?: (records: readonly RawRecord[]) => Promise<Outcome[]>;
 };
 
 /** A content-derived id for a payload that carries none we can read. */
@@ -59,7 +64,7 @@ export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'nor
 export function createIngest(deps: IngestDeps) {
   const counters: IngestCounters = { accepted: 0, events: 0, quarantined: 0, refused: 0, refusedBySystem: {} };
   // Deliveries arriving together are archived and published in one transaction each.
-  const commit = createGroupCommit<RawRecord, Outcome>((records) => archiveRaw(deps, records));
+  const commit = createGroupCommit<RawRecord, Outcome>(deps.write ?? ((records) => archiveRaw(deps, records)));
 
   const count = (o: Outcome, system: string) => {
     if (o.kind === 'accepted') {

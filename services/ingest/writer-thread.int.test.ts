@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openBackend, type Backend } from '#shared/backend.ts';
+import { loadConfig, type Config } from '#shared/config.ts';
+import { silentLogger } from '#shared/log.ts';
+import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
+import type { RawRecord } from '#shared/ports/archive.ts';
+import { tiedOrder } from '../../test/support/scenarios.ts';
+import { startWriterThread } from './writer-thread.ts';
+
+let dir: string;
+let config: Config;
+let backend: Backend;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tieout-writer-'));
+  const loaded = loadConfig({ env: {}, cwd: dir, dataDir: dir });
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  config = loaded.value;
+  backend = await openBackend(config);
+});
+afterEach(async () => {
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const canonical = (body: string, id: string): RawRecord => ({ id, system: 'canonical', topic: null, receivedAt: '2026-11-26T07:00:00.000Z', headers: {}, body });
+
+it('archives and publishes what reads, quarantines what does not, and is durable when the write resolves', async () => {
+  const writer = startWriterThread({ config, log: silentLogger() });
+  const events = tiedOrder('7001');
+  const records = [...events.map((e) => canonical(JSON.stringify(e), e.id)), canonical('{"not": "an event"}', 'canonical:bad')];
+  const outcomes = await writer.write(records);
+  expect(outcomes.map((o) => o.kind)).toEqual([...events.map(() => 'accepted'), 'quarantined']);
+  // Read through this thread's own connections: the writer's commits are already on disk.
+  expect(await backend.archive.countEvents()).toBe(events.length);
+  expect((await backend.archive.listQuarantine()).map((q) => q.id)).toEqual(['canonical:bad']);
+  expect((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending).toBe(events.length);
+  await writer.close();
+  await expect(writer.write(records)).rejects.toThrow(/closed/);
+});
+
+it('keeps the order of concurrent writes and answers each with its own outcomes', async () => {
+  const writer = startWriterThread({ config, log: silentLogger() });
+  const batches = ['7101', '7102', '7103'].map((k) => tiedOrder(k).map((e) => canonical(JSON.stringify(e), e.id)));
+  const results = await Promise.all(batches.map((b) => writer.write(b)));
+  results.forEach((outcomes, i) => expect(outcomes.map((o) => (o.kind === 'accepted' ? o.rawId : o.kind))).toEqual(batches[i]?.map((r) => r.id)));
+  await writer.close();
+  const seen: string[] = [];
+  for await (const a of backend.archive.scanEvents({})) seen.push(a.rawId);
+  expect(seen).toEqual(batches.flat().map((r) => r.id));
+});
