@@ -1,9 +1,8 @@
 // `tieout match`: apply everything pending on the bus to order state, then exit.
-import { checkConfigOf } from '#shared/config.ts';
 import { openBackend } from '#shared/backend.ts';
 import { createLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
-import { createMatcher } from '../../services/matcher/matcher.ts';
+import { matcherFor } from '../../services/matcher/matcher.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from './context.ts';
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
@@ -13,16 +12,7 @@ export async function runMatch(ctx: CommandContext): Promise<number> {
   const backend = await openBackend(ctx.config);
   try {
     const started = Date.now();
-    const matcher = createMatcher({
-      bus: backend.bus,
-      store: backend.store,
-      subscription: MATCHER_SUBSCRIPTION,
-      checkConfig: checkConfigOf(ctx.config),
-      log: createLogger({ name: 'matcher', level: 'warn' }),
-      now: ctx.now,
-      batchSize: ctx.config.matcher.batchSize,
-      leaseMs: ctx.config.matcher.leaseSeconds * 1000,
-    });
+    const matcher = matcherFor(ctx.config, backend, createLogger({ name: 'matcher', level: 'warn' }), ctx.now);
     let told = false;
     const s = await matcher.drain({
       onWait: (leased) => {

@@ -1,29 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openBackend, type Backend } from '#shared/backend.ts';
-import { loadConfig, type Config } from '#shared/config.ts';
+import type { Backend } from '#shared/backend.ts';
+import type { Config } from '#shared/config.ts';
 import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import type { RawRecord } from '#shared/ports/archive.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
+import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
 import { startWriterThread } from './writer-thread.ts';
 
-let dir: string;
+let fx: EmbeddedFixture;
 let config: Config;
 let backend: Backend;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tieout-writer-'));
-  const loaded = loadConfig({ env: {}, cwd: dir, dataDir: dir });
-  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  config = loaded.value;
-  backend = await openBackend(config);
+  fx = await openEmbeddedFixture('tieout-writer-');
+  ({ config, backend } = fx);
 });
 afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.cleanup();
 });
 
 const canonical = (body: string, id: string): RawRecord => ({ id, system: 'canonical', topic: null, receivedAt: '2026-11-26T07:00:00.000Z', headers: {}, body });

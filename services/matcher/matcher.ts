@@ -1,9 +1,11 @@
 // The matcher: pulls canonical events off the bus and folds them into order state, exactly once in effect.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Backend } from '#shared/backend.ts';
+import { checkConfigOf, type Config } from '#shared/config.ts';
 import type { CheckConfig } from '#shared/domain/checks.ts';
 import { CanonicalEventSchema, type CanonicalEvent } from '#shared/domain/events.ts';
 import type { Logger } from '#shared/log.ts';
-import type { Delivery, EventBus } from '#shared/ports/event-bus.ts';
+import { MATCHER_SUBSCRIPTION, type Delivery, type EventBus } from '#shared/ports/event-bus.ts';
 import type { OrderStateStore } from '#shared/ports/order-state-store.ts';
 import { foldEvents } from './fold.ts';
 
@@ -59,6 +61,20 @@ function parse(d: Delivery): { ok: true; value: Parsed } | { ok: false; error: s
   const r = CanonicalEventSchema.safeParse(json);
   if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   return { ok: true, value: { delivery: d, event: r.data } };
+}
+
+/** The matcher a configuration describes, over a backend's bus and store (`tieout match`, serve, its thread). */
+export function matcherFor(config: Config, backend: Pick<Backend, 'bus' | 'store'>, log: Logger, now?: () => string): Matcher {
+  return createMatcher({
+    bus: backend.bus,
+    store: backend.store,
+    subscription: MATCHER_SUBSCRIPTION,
+    checkConfig: checkConfigOf(config),
+    log,
+    ...(now ? { now } : {}),
+    batchSize: config.matcher.batchSize,
+    leaseMs: config.matcher.leaseSeconds * 1000,
+  });
 }
 
 /** Creates a matcher over a bus subscription and a state store. */

@@ -4,10 +4,9 @@ import type { Backend } from '#shared/backend.ts';
 import { checkConfigOf, type Config } from '#shared/config.ts';
 import type { Rule } from '#shared/domain/rules.ts';
 import type { Logger } from '#shared/log.ts';
-import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import type { RequestAuth } from '#shared/request-auth.ts';
 import { orderApi } from './http.ts';
-import { createMatcher, type Matcher } from './matcher.ts';
+import { matcherFor, type Matcher } from './matcher.ts';
 import { createPushMatcher, pushApi, type PushMatcher } from './push.ts';
 import { startMatcherThread } from './thread.ts';
 
@@ -43,16 +42,7 @@ export function startMatcherService(deps: {
   readonly push?: { readonly auth: RequestAuth };
 }): MatcherService {
   const { config, backend, log } = deps;
-  const matcher = createMatcher({
-    bus: backend.bus,
-    store: backend.store,
-    subscription: MATCHER_SUBSCRIPTION,
-    checkConfig: checkConfigOf(config),
-    log,
-    now: deps.now,
-    batchSize: config.matcher.batchSize,
-    leaseMs: config.matcher.leaseSeconds * 1000,
-  });
+  const matcher = matcherFor(config, backend, log, deps.now);
   const app = orderApi(
     {
       store: backend.store,

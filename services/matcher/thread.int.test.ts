@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openBackend, type Backend } from '#shared/backend.ts';
-import { loadConfig, type Config } from '#shared/config.ts';
+import type { Backend } from '#shared/backend.ts';
+import type { Config } from '#shared/config.ts';
 import type { CanonicalEvent } from '#shared/domain/events.ts';
 import { canonicalJson } from '#shared/domain/order-state.ts';
 import { applyAll } from '#shared/domain/routing.ts';
@@ -12,22 +9,19 @@ import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { historyArb } from '../../test/support/arbitraries.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
+import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
 import { startMatcherThread } from './thread.ts';
 
-let dir: string;
+let fx: EmbeddedFixture;
 let config: Config;
 let backend: Backend;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tieout-thread-'));
-  const loaded = loadConfig({ env: {}, cwd: dir, dataDir: dir });
-  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  config = loaded.value;
-  backend = await openBackend(config);
+  fx = await openEmbeddedFixture('tieout-thread-');
+  ({ config, backend } = fx);
 });
 afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.cleanup();
 });
 
 async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {

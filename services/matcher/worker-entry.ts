@@ -2,25 +2,16 @@
 // work then never holds the HTTP server's event loop, and it has a core of its own.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openBackend } from '#shared/backend.ts';
-import { checkConfigOf, type Config } from '#shared/config.ts';
+import type { Config } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
-import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
-import { createMatcher } from './matcher.ts';
+import { matcherFor } from './matcher.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry.ts runs only as a worker thread (see startMatcherThread)');
 const { config } = workerData as { config: Config };
 const log = createLogger({ name: 'tieout' }).child({ thread: 'matcher' });
 const backend = await openBackend(config);
-const matcher = createMatcher({
-  bus: backend.bus,
-  store: backend.store,
-  subscription: MATCHER_SUBSCRIPTION,
-  checkConfig: checkConfigOf(config),
-  log,
-  batchSize: config.matcher.batchSize,
-  leaseMs: config.matcher.leaseSeconds * 1000,
-});
+const matcher = matcherFor(config, backend, log);
 port.on('message', (message: unknown) => {
   if (message === 'stop') matcher.stop();
 });
