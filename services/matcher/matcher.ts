@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Backend } from '#shared/backend.ts';
 import { checkConfigOf, type Config } from '#shared/config.ts';
 import type { CheckConfig } from '#shared/domain/checks.ts';
-import { CanonicalEventSchema, type CanonicalEvent } from '#shared/domain/events.ts';
+import { readCanonicalEvent, type CanonicalEvent } from '#shared/domain/events.ts';
 import type { Logger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION, type Delivery, type EventBus } from '#shared/ports/event-bus.ts';
 import type { OrderStateStore } from '#shared/ports/order-state-store.ts';
@@ -52,15 +52,8 @@ export type Matcher = {
 type Parsed = { delivery: Delivery; event: CanonicalEvent };
 
 function parse(d: Delivery): { ok: true; value: Parsed } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(d.data);
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
-  const r = CanonicalEventSchema.safeParse(json);
-  if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
-  return { ok: true, value: { delivery: d, event: r.data } };
+  const event = readCanonicalEvent(d.data);
+  return event.ok ? { ok: true, value: { delivery: d, event: event.value } } : { ok: false, error: event.errors.join('; ') };
 }
 
 /** The matcher a configuration describes, over a backend's bus and store (`tieout match`, serve, its thread). */

@@ -16,8 +16,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { CheckConfig } from '#shared/domain/checks.ts';
-import { CanonicalEventSchema, type CanonicalEvent } from '#shared/domain/events.ts';
-import { err, ok, type Result } from '#shared/domain/result.ts';
+import { readCanonicalEvent, type CanonicalEvent } from '#shared/domain/events.ts';
+import type { Result } from '#shared/domain/result.ts';
 import { createGroupCommit } from '#shared/group-commit.ts';
 import type { Logger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
@@ -49,15 +49,7 @@ export type PushMatcherOptions = {
 
 /** Reads a pushed message's data as a canonical event; an error is permanent (the same bytes never read). */
 export function readPushedEvent(message: PushedMessage): Result<CanonicalEvent> {
-  let json: unknown;
-  try {
-    json = JSON.parse(message.data.toString('utf8'));
-  } catch (e) {
-    return err(`not JSON: ${(e as Error).message}`);
-  }
-  const r = CanonicalEventSchema.safeParse(json);
-  if (!r.success) return err(...r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  return ok(r.data);
+  return readCanonicalEvent(message.data.toString('utf8'));
 }
 
 /** Creates the push matcher: `apply` resolves once the message's event is committed, or says why not. */

@@ -1,6 +1,7 @@
 // Canonical events: the one shape every source payload is normalized into (DESIGN §3).
 import { z } from 'zod';
 import { InstantSchema } from './instant.ts';
+import { err, ok, type Result } from './result.ts';
 
 /** Which of the four systems of record an event speaks for. */
 export const SourceSchema = z.enum(['storefront', 'processor', 'warehouse', 'logistics']);
@@ -282,4 +283,17 @@ export type SkuQuantity = z.infer<typeof SkuQuantitySchema>;
 export function sourceVersion(at: string, rank = 0): string {
   if (!Number.isInteger(rank) || rank < 0 || rank > 9999) throw new Error(`version rank out of range: ${rank}`);
   return rank === 0 ? at : `${at}#${String(rank).padStart(4, '0')}`;
+}
+
+/** Reads one canonical event from JSON text: parsed, validated, with an error per problem found. */
+export function readCanonicalEvent(text: string): Result<CanonicalEvent> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err(`not JSON: ${(e as Error).message}`);
+  }
+  const parsed = CanonicalEventSchema.safeParse(json);
+  if (!parsed.success) return err(...parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  return ok(parsed.data);
 }
