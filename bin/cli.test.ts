@@ -27,7 +27,7 @@ async function tieout(args: string[], env: Record<string, string | undefined> = 
   return { code, stdout, stderr };
 }
 
-const COMMANDS = ['demo', 'serve', 'import', 'match', 'report', 'order', 'replay', 'accept', 'rules'];
+const COMMANDS = ['demo', 'serve', 'import', 'pull', 'match', 'report', 'order', 'replay', 'accept', 'rules'];
 
 describe('tieout CLI', () => {
   it('--help lists every command and the global options, and exits 0', async () => {
@@ -47,6 +47,8 @@ describe('tieout CLI', () => {
     [['accept'], ['<exception-id>', '--reason <text>', '--owner <owner>', '--expires <date>']],
     [['rules'], ['check']],
     [['rules', 'check'], ['rules file']],
+    [['pull'], ['warehouse']],
+    [['pull', 'warehouse'], ['--since <instant>', '--dry-run', 'watermark']],
   ])('%s --help documents its options', async (command, expected) => {
     const { code, stdout } = await tieout([...command, '--help']);
     expect(code).toBe(0);
@@ -82,6 +84,7 @@ describe('tieout CLI', () => {
     [['order'], /missing required argument 'key'/, 'tieout order --help'],
     [['match', 'extra'], /too many arguments/, 'tieout match --help'],
     [['replay', '--into', 'prod'], /Allowed choices are shadow, live/, 'tieout replay --help'],
+    [['pull', 'warehouse', '--since', 'last week'], /ISO 8601 instant/, 'tieout pull warehouse --help'],
   ])('%s is a usage error: exit 2 with a hint', async (args, message, hint) => {
     const { code, stdout, stderr } = await tieout(args);
     expect(code).toBe(2);
@@ -106,6 +109,21 @@ describe('tieout CLI', () => {
     expect(lines[1]).toMatch(/^ {2}tieout\.config\.yaml:1:9: cutoff: /);
     expect(lines[2]).toMatch(/^ {2}tieout\.config\.yaml:3:3: windows\.not_a_check: unknown check code/);
     expect(lines[3]).toMatch(/^ {2}PORT: /);
+  });
+
+  it('pull warehouse without a ledger table exits 2 saying how to configure one, before touching any store', async () => {
+    const { code, stdout, stderr } = await tieout(['pull', 'warehouse']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('no ledger table is configured');
+    expect(stderr).toContain('TIEOUT_WAREHOUSE_LEDGER_TABLE');
+  });
+
+  it('a ledger table with injection characters is a configuration error for every command (exit 2)', async () => {
+    const { code, stderr } = await tieout(['pull', 'warehouse'], { TIEOUT_WAREHOUSE_LEDGER_TABLE: 'acme-finance.ledger.entries` WHERE TRUE; --' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('TIEOUT_WAREHOUSE_LEDGER_TABLE:');
+    expect(stderr).toContain('is not a BigQuery table named project.dataset.table');
   });
 
   it('a named config file that is missing exits 2 naming it', async () => {

@@ -18,6 +18,7 @@ import { runImport } from './commands/import.ts';
 import { runReport, type ReportOptions } from './commands/report.ts';
 import { runMatch } from './commands/match.ts';
 import { runOrder } from './commands/order.ts';
+import { runPullWarehouse, type PullOptions } from './commands/pull.ts';
 import { runReplay, type ReplayOptions } from './commands/replay.ts';
 import { runRulesCheck } from './commands/rules-check.ts';
 import { runServe } from './commands/serve.ts';
@@ -103,6 +104,21 @@ export function buildProgram(io: CliIo): CliProgram {
     .argument('<file...>', 'one or more files')
     .option('--verify', 'check signatures of recorded deliveries (imported files are trusted otherwise)')
     .action(action((ctx, command) => runImport(ctx, command.args[0] as string, command.args.slice(1), command.opts<{ verify?: boolean }>(), io.isTty ?? false)));
+
+  const pull = program
+    .command('pull')
+    .summary('pull a feed that is read rather than pushed (the warehouse ledger from BigQuery)')
+    .description('pull a feed that is read rather than pushed: the warehouse ledger from BigQuery');
+  pull
+    .command('warehouse')
+    .summary('pull the warehouse ledger from BigQuery since its watermark')
+    .description(
+      'run sql/feeds/warehouse.sql against the configured ledger (warehouse.ledgerTable / TIEOUT_WAREHOUSE_LEDGER_TABLE) for the entries booked since the stored watermark ' +
+        '(less the lookback), archive and publish them like a ledger CSV, quarantine bad rows, and move the watermark',
+    )
+    .addOption(new Option('--since <instant>', 'read the entries booked after this ISO 8601 instant instead of the watermark (a backfill or a new start)').argParser(instant))
+    .option('--dry-run', 'read and check the rows, print what a pull would do, and store nothing')
+    .action(action((ctx, command) => runPullWarehouse(ctx, command.opts<PullOptions>())));
 
   program
     .command('match')

@@ -2,14 +2,16 @@
 # one for the push subscription; each holds only the roles its work needs, on the narrowest
 # resource that takes them (topic, subscription, table, secret, service), never project Editor.
 #
-#   ingest          publish to "events"; append raw, events, quarantine; run queries (quarantine
-#                   MERGE, warehouse feed); read its 4 secrets and the config bucket
+#   ingest          publish to "events"; append raw, events, quarantine; run queries; read its 4
+#                   secrets and the config bucket
 #   matcher         consume its subscription and the dead letters, requeue to "events"; read and
 #                   write order state (this Firestore database only); read the archive for the
 #                   order API, fill events.order_key; its 1 secret; the config bucket
 #   nightly-report  read order state; read the archive, append runs and run_exceptions; its
 #                   secrets; the config bucket
 #                   (and peek the matcher subscription and its dead letters, to count dead letters)
+#                   with warehouse_ledger_table set, the ledger pull it runs before each night: read
+#                   that table; append raw, events, quarantine; publish to "events" (ingest's path)
 #   scheduler       invoke the nightly-report service, nothing else
 #   pubsub-push     the identity in the push subscriptions' OIDC tokens: invoke the matcher (push
 #                   delivery) and a private ingest (Shopify's Pub/Sub delivery)
@@ -217,14 +219,38 @@ resource "google_project_iam_member" "bigquery_jobs" {
   member  = each.value
 }
 
-resource "google_bigquery_table_iam_member" "ingest_reads_ledger" {
+# The warehouse ledger pull runs in the nightly-report service, before each night (DESIGN §3): it reads
+# the ledger and hands the rows to ingest's durable path — archive the rows (raw, events, quarantine),
+# then publish their events — so that account gets exactly those, and only when a ledger is configured.
+resource "google_bigquery_table_iam_member" "ledger_pull_reads_ledger" {
   count = var.warehouse_ledger_table == "" ? 0 : 1
 
   project    = local.ledger_parts[0]
   dataset_id = local.ledger_parts[1]
   table_id   = local.ledger_parts[2]
   role       = "roles/bigquery.dataViewer"
-  member     = local.service_members.ingest
+  member     = local.service_members.nightly_report
+}
+
+resource "google_bigquery_table_iam_member" "ledger_pull_writes" {
+  for_each = var.warehouse_ledger_table == "" ? {} : {
+    raw        = google_bigquery_table.raw.table_id
+    events     = google_bigquery_table.events.table_id
+    quarantine = google_bigquery_table.quarantine.table_id
+  }
+
+  dataset_id = google_bigquery_dataset.archive.dataset_id
+  table_id   = each.value
+  role       = "roles/bigquery.dataEditor"
+  member     = local.service_members.nightly_report
+}
+
+resource "google_pubsub_topic_iam_member" "ledger_pull_publishes" {
+  count = var.warehouse_ledger_table == "" ? 0 : 1
+
+  topic  = google_pubsub_topic.events.id
+  role   = "roles/pubsub.publisher"
+  member = local.service_members.nightly_report
 }
 
 # --- Firestore (this database only) --------------------------------------------------------------

@@ -4,7 +4,8 @@
 #                   POST /pubsub/shopify when Shopify delivers through Pub/Sub (shopify_pubsub_delivery)
 #   matcher         consumes the matcher subscription (pull, or push to /pubsub/push);
 #                   GET /orders/:key (bearer token)
-#   nightly-report  POST /run, called by Cloud Scheduler with an OIDC token at the cutoff
+#   nightly-report  POST /run, called by Cloud Scheduler with an OIDC token at the cutoff; with
+#                   warehouse_ledger_table set it first pulls the ledger (sql/feeds/warehouse.sql)
 #
 # TIEOUT_SERVICE names the one service a container runs (the image's default, all, runs every one);
 # the gcp section of the configuration, the business day, OIDC and the secrets come from the
@@ -32,7 +33,12 @@ locals {
     TIEOUT_CUTOFF              = var.cutoff
   }
 
-  report_env = merge(local.gcp_env, var.slack_channel == "" ? {} : { TIEOUT_SLACK_CHANNEL = var.slack_channel })
+  # The nightly report also pulls the warehouse ledger before each night, when one is configured.
+  report_env = merge(
+    local.gcp_env,
+    var.slack_channel == "" ? {} : { TIEOUT_SLACK_CHANNEL = var.slack_channel },
+    var.warehouse_ledger_table == "" ? {} : { TIEOUT_WAREHOUSE_LEDGER_TABLE = var.warehouse_ledger_table },
+  )
 
   # Each service's deterministic URL, https://<service>-<project number>.<region>.run.app: known before
   # the service exists, so a service can be told its own URL — the audience of the ID tokens Google

@@ -222,13 +222,14 @@ variable "rules_file" {
 }
 
 variable "warehouse_ledger_table" {
-  description = "The finance ledger the warehouse feed reads (project.dataset.table), or empty. Its reader (the ingest service account) gets BigQuery Data Viewer on that table only."
+  description = "The finance ledger (project.dataset.table) the nightly-report service pulls before each night with sql/feeds/warehouse.sql, or empty for none (upload ledger CSVs to POST /feeds/warehouse instead). Passed as TIEOUT_WAREHOUSE_LEDGER_TABLE; that service's account gets BigQuery Data Viewer on that table only, and the archive writes and publish the pull needs."
   type        = string
   default     = ""
 
   validation {
-    condition     = var.warehouse_ledger_table == "" || can(regex("^[a-z][a-z0-9-]+[.][A-Za-z0-9_]+[.][A-Za-z0-9_$-]+$", var.warehouse_ledger_table))
-    error_message = "warehouse_ledger_table must be empty or project.dataset.table."
+    # The pattern of shared/domain/ledger-table.ts (test/infra.test.ts holds the two together).
+    condition     = var.warehouse_ledger_table == "" || can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9][.][A-Za-z0-9_]+[.][A-Za-z0-9_-]+$", var.warehouse_ledger_table))
+    error_message = "warehouse_ledger_table must be empty or project.dataset.table (project id; dataset of letters, digits, _; table of letters, digits, _, -)."
   }
 }
 

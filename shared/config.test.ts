@@ -349,6 +349,68 @@ describe('loadConfig: Google Cloud, OIDC and the service to run', () => {
   });
 });
 
+describe('loadConfig: the warehouse ledger pull', () => {
+  it('has no ledger by default', () => {
+    expect(unwrap(loadConfig({ env: {}, cwd })).warehouse.ledger).toBeUndefined();
+  });
+
+  it('reads the ledger table and the pull settings from the file; the environment names the table over it', () => {
+    writeConfig(
+      [
+        'warehouse:',
+        '  ledgerTable: acme-finance.ledger.entries',
+        '  pull:',
+        '    since: 2026-01-01',
+        '    lookback: 36h',
+        '    pageSize: 500',
+        '    location: EU',
+        '    applyTimeout: 5m',
+        '',
+      ].join('\n'),
+    );
+    expect(unwrap(loadConfig({ env: {}, cwd })).warehouse.ledger).toEqual({
+      table: 'acme-finance.ledger.entries',
+      project: 'acme-finance', // no gcp project anywhere: the jobs run in the ledger's project
+      since: '2026-01-01T00:00:00.000Z',
+      lookbackHours: 36,
+      pageSize: 500,
+      location: 'EU',
+      bigqueryEndpoint: undefined,
+      applyTimeoutSeconds: 300,
+    });
+    const overridden = unwrap(loadConfig({ env: { TIEOUT_WAREHOUSE_LEDGER_TABLE: 'acme-books.gl.entries_v2', GOOGLE_CLOUD_PROJECT: 'acme-prod', TIEOUT_BIGQUERY_ENDPOINT: 'http://127.0.0.1:9050' }, cwd }));
+    expect(overridden.warehouse.ledger).toMatchObject({ table: 'acme-books.gl.entries_v2', project: 'acme-prod', bigqueryEndpoint: 'http://127.0.0.1:9050' });
+    expect(overridden.warehouse.columns.entryId).toBe('entry_id');
+  });
+
+  it('defaults: the whole ledger on the first pull, a one-day lookback, 1,000-row pages, two minutes for the matcher; pull.project wins', () => {
+    writeConfig('warehouse:\n  pull:\n    project: acme-billing\n');
+    expect(unwrap(loadConfig({ env: { TIEOUT_WAREHOUSE_LEDGER_TABLE: 'acme-finance.ledger.entries', GOOGLE_CLOUD_PROJECT: 'acme-prod' }, cwd })).warehouse.ledger).toEqual({
+      table: 'acme-finance.ledger.entries',
+      project: 'acme-billing',
+      since: '1970-01-01T00:00:00.000Z',
+      lookbackHours: 24,
+      pageSize: 1000,
+      location: undefined,
+      bigqueryEndpoint: undefined,
+      applyTimeoutSeconds: 120,
+    });
+  });
+
+  it('refuses a table name that is not project.dataset.table (it is spliced into SQL), in the file with its line and in the environment', () => {
+    writeConfig(['warehouse:', '  ledgerTable: "acme-finance.ledger.entries` WHERE TRUE --"', '  pull:', '    lookback: none', '    since: yesterday', ''].join('\n'));
+    const errors = errorsOf(loadConfig({ env: { TIEOUT_WAREHOUSE_LEDGER_TABLE: "acme-finance.ledger.entries'; DROP TABLE x" }, cwd }));
+    expect(errors).toEqual([
+      expect.stringMatching(/^tieout\.config\.yaml:2:16: warehouse\.ledgerTable: .*is not a BigQuery table named project\.dataset\.table/),
+      expect.stringMatching(/^tieout\.config\.yaml:4:15: warehouse\.pull\.lookback: not a duration/),
+      expect.stringMatching(/^tieout\.config\.yaml:5:12: warehouse\.pull\.since: must be an ISO 8601 instant/),
+      expect.stringMatching(/^TIEOUT_WAREHOUSE_LEDGER_TABLE: .*is not a BigQuery table named project\.dataset\.table/),
+    ]);
+    writeConfig('');
+    expect(errorsOf(loadConfig({ env: { TIEOUT_WAREHOUSE_LEDGER_TABLE: 'ledger.entries' }, cwd }))).toEqual([expect.stringMatching(/^TIEOUT_WAREHOUSE_LEDGER_TABLE: /)]);
+  });
+});
+
 describe('serveProblems', () => {
   const gcpConfig = (env: Record<string, string> = {}) => {
     writeConfig('backend: gcp\n');
@@ -387,6 +449,7 @@ describe('docs/configuration.md', () => {
     expect(config.windows).toEqual({ captured_not_shipped: 72, not_booked: 72, payment_missing: 12, dispute_open: null });
     expect(config.checkOwners).toEqual({ orphan_payment: 'payments', quantity_mismatch: 'marketplace' });
     expect(config.warehouse.columns).toMatchObject({ amount: 'amount_major', bookedAt: 'posted_at', entryId: 'entry_id' });
+    expect(config.warehouse.ledger).toMatchObject({ table: 'acme-finance.ledger.entries', since: '2026-01-01T00:00:00.000Z', lookbackHours: 24 });
   });
 });
 

@@ -4,7 +4,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidCutoff, isValidTimeZone } from './domain/business-date.ts';
 import { CHECK_CODES, isCheckCode, type CheckCode, type CheckConfig } from './domain/checks.ts';
-import { parseDurationHours } from './domain/instant.ts';
+import { canonicalInstant, parseDurationHours } from './domain/instant.ts';
+import { parseLedgerTable } from './domain/ledger-table.ts';
 import { err, ok, type Result } from './domain/result.ts';
 import { AT_KEY, readYamlFile } from './yaml-file.ts';
 
@@ -75,6 +76,31 @@ const CheckOwnersSchema = z.record(z.string(), NonEmpty).transform((raw, ctx) =>
 });
 
 const HttpUrl = NonEmpty.refine(isHttpUrl, 'must be an http:// or https:// URL');
+
+/** A duration for people (`1d`, `36h`, `90m`, a number of hours), as hours; `none` is not one. */
+const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const hours = parseDurationHours(value);
+  if (hours === undefined || hours === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: write one such as 1d, 36h or 90m, or a number of hours (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  }
+  return hours;
+});
+
+/** An instant with a zone, or a date (midnight UTC), as a canonical instant. */
+const InstantOrDate = z.string().transform((value, ctx) => {
+  const instant = instantOrDate(value);
+  if (instant === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 instant with a time zone (2026-01-01T00:00:00Z) or a date YYYY-MM-DD (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  }
+  return instant;
+});
+
+const LedgerTableName = NonEmpty.superRefine((value, ctx) => {
+  const parsed = parseLedgerTable(value);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.errors.join('; ') });
+});
 const Email = NonEmpty.regex(/^[^\s@,]+@[^\s@,]+$/, 'must be an email address (a service account such as tieout-scheduler@<project>.iam.gserviceaccount.com)');
 /** One value or a list (`oidcAudience: https://x.run.app` or `[https://a, https://b]`). */
 const OneOrMore = <S extends z.ZodType>(item: S) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<S>[]);
@@ -146,6 +172,19 @@ export const ConfigFileSchema = z
                 amount: NonEmpty.default('amount'),
                 currency: NonEmpty.default('currency'),
                 bookedAt: NonEmpty.default('booked_at'),
+              })
+              .prefault({}),
+          ),
+          ledgerTable: LedgerTableName.optional(),
+          pull: section(
+            z
+              .strictObject({
+                since: InstantOrDate.default('1970-01-01T00:00:00.000Z'),
+                lookback: Duration.default(24),
+                pageSize: z.number().int().min(1).max(100_000).default(1000),
+                project: NonEmpty.regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id').optional(),
+                location: NonEmpty.optional(),
+                applyTimeout: Duration.default(2 / 60),
               })
               .prefault({}),
           ),
@@ -254,6 +293,29 @@ export type GcpConfig = GcpNames & {
   readonly oidc: OidcConfig;
 };
 
+/**
+ * The warehouse ledger pull (DESIGN §3): `sql/feeds/warehouse.sql` run against `table` in BigQuery,
+ * incrementally from a watermark kept in the archive (services/ingest/ledger-watermark.ts).
+ */
+export type LedgerPullConfig = {
+  /** `warehouse.ledgerTable` / `TIEOUT_WAREHOUSE_LEDGER_TABLE`: the ledger, project.dataset.table (validated). */
+  readonly table: string;
+  /** The project query jobs run in (and are billed to): `warehouse.pull.project`, else the gcp project, else the ledger's. */
+  readonly project: string;
+  /** Where the first pull starts (entries booked after it): `warehouse.pull.since`, default the epoch (the whole ledger). */
+  readonly since: string;
+  /** How far behind the stored watermark each pull reads again, for entries committed late (default 24). */
+  readonly lookbackHours: number;
+  /** Rows per result page read from BigQuery. */
+  readonly pageSize: number;
+  /** The BigQuery location of the ledger's dataset, for query jobs; BigQuery infers it when absent. */
+  readonly location: string | undefined;
+  /** `TIEOUT_BIGQUERY_ENDPOINT`: a local BigQuery API (tests and emulation only). */
+  readonly bigqueryEndpoint: string | undefined;
+  /** How long the nightly run waits for the matcher to apply what the pull published (default 120). */
+  readonly applyTimeoutSeconds: number;
+};
+
 /** Values only the environment provides; never printed (see `redactConfig`). */
 export type Secrets = {
   /** Shopify webhook signing secrets; more than one while a secret is being rotated. */
@@ -291,6 +353,8 @@ export type Config = {
   };
   readonly settlement: { readonly enabled: boolean };
   readonly warehouse: {
+    /** The warehouse ledger pull from BigQuery, when a ledger table is configured. */
+    readonly ledger?: LedgerPullConfig | undefined;
     readonly columns: {
       readonly entryId: string;
       readonly orderId: string;
@@ -378,6 +442,13 @@ export function loadConfig(input: ConfigInput): Result<Config> {
     else errors.push(`PORT: must be an integer from 1 to 65535, got ${JSON.stringify(portText)}`);
   }
 
+  // Checked here, with the file's problems: this name is spliced into the feed query's text.
+  const ledgerTableEnv = env('TIEOUT_WAREHOUSE_LEDGER_TABLE');
+  if (ledgerTableEnv !== undefined) {
+    const parsed = parseLedgerTable(ledgerTableEnv);
+    if (!parsed.ok) errors.push(`TIEOUT_WAREHOUSE_LEDGER_TABLE: ${parsed.errors.join('; ')}`);
+  }
+
   if (file === undefined) return err(...errors);
 
   // 3. GCP settings: the environment fills or overrides the file; all six names are needed for the gcp backend.
@@ -394,6 +465,7 @@ export function loadConfig(input: ConfigInput): Result<Config> {
   }
   const bigqueryEndpoint = env('TIEOUT_BIGQUERY_ENDPOINT') ?? file.gcp?.bigqueryEndpoint;
   if (bigqueryEndpoint !== undefined && !isHttpUrl(bigqueryEndpoint)) errors.push(`TIEOUT_BIGQUERY_ENDPOINT: must be an http:// or https:// URL, got ${JSON.stringify(bigqueryEndpoint)}`);
+  const ledgerTable = ledgerTableEnv ?? file.warehouse.ledgerTable;
   const oidcCertsUrl = env('TIEOUT_OIDC_CERTS_URL') ?? file.gcp?.oidcCertsUrl;
   if (oidcCertsUrl !== undefined && !isHttpUrl(oidcCertsUrl)) errors.push(`TIEOUT_OIDC_CERTS_URL: must be an http:// or https:// URL, got ${JSON.stringify(oidcCertsUrl)}`);
   const audiencesEnv = env('TIEOUT_OIDC_AUDIENCE');
@@ -445,6 +517,21 @@ export function loadConfig(input: ConfigInput): Result<Config> {
   for (const [name, owner] of Object.entries(file.owners)) owners[name] = dropUndefined(owner);
 
   const dataDir = input.dataDir ?? env('TIEOUT_DATA_DIR') ?? file.dataDir ?? DEFAULT_DATA_DIR;
+  const pull = file.warehouse.pull;
+  const ledgerParsed = ledgerTable === undefined ? undefined : parseLedgerTable(ledgerTable);
+  const ledger: LedgerPullConfig | undefined =
+    ledgerParsed?.ok === true
+      ? {
+          table: ledgerParsed.value.name,
+          project: pull.project ?? gcpDraft.projectId ?? ledgerParsed.value.project,
+          since: pull.since,
+          lookbackHours: pull.lookback,
+          pageSize: pull.pageSize,
+          location: pull.location,
+          bigqueryEndpoint,
+          applyTimeoutSeconds: Math.round(pull.applyTimeout * 3600),
+        }
+      : undefined;
   const rulesPath = input.rulesPath ?? file.rulesPath ?? DEFAULT_RULES_FILE;
 
   return ok({
@@ -460,7 +547,7 @@ export function loadConfig(input: ConfigInput): Result<Config> {
     processor: file.processor,
     keys: file.keys,
     settlement: file.settlement,
-    warehouse: file.warehouse,
+    warehouse: { columns: file.warehouse.columns, ...(ledger !== undefined ? { ledger } : {}) },
     report: dropUndefined(file.report),
     narration: file.narration,
     slack: { channel: env('TIEOUT_SLACK_CHANNEL') ?? file.slack.channel },
@@ -522,6 +609,12 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** An ISO instant with a zone, or a date `YYYY-MM-DD` as midnight UTC. */
+export function instantOrDate(value: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return canonicalInstant(`${value}T00:00:00Z`);
+  return canonicalInstant(value);
 }
 
 function parseBoolean(text: string): boolean | undefined {

@@ -14,7 +14,9 @@ import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { firestoreOrderStateIndexes } from '#shared/adapters/gcp/firestore-order-state-store.ts';
 import { deadLetterSubscriptionOf } from '#shared/backend.ts';
+import { WAREHOUSE_FEED_SQL } from '#shared/adapters/gcp/bigquery-ledger.ts';
 import { loadConfig, MATCHER_DELIVERIES, serveProblems, SERVICES } from '#shared/config.ts';
+import { LEDGER_TABLE_PATTERN, parseLedgerTable } from '#shared/domain/ledger-table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INFRA = join(ROOT, 'infra');
@@ -467,11 +469,13 @@ describe('the services, the image and the application agree', () => {
   const bare = (expr: unknown): string => String(expr).replace(/^\$\{([\s\S]*)\}$/, '$1').trim();
   /** A Terraform map literal's `KEY = value` pairs (values as written). */
   const pairs = (text: string): Record<string, string> => Object.fromEntries([...text.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.+?)\s*$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  /** The one-entry maps a `merge(...)` adds when a variable is set (`var.x == "" ? {} : { KEY = var.x }`). */
+  const optionalPairs = (text: string): Record<string, string> => Object.fromEntries([...text.matchAll(/\{\s*([A-Z][A-Z0-9_]*)\s*=\s*([^}]+?)\s*\}/g)].map((m) => [m[1] as string, m[2] as string]));
   /** The environment a service gets besides its secrets: local.service_env.<key>, with the local it merges resolved. */
   const envOf = (key: keyof typeof SERVICE_KEYS): Record<string, string> => {
     const expr = bare((tf.locals['service_env'] as Record<string, string>)[key]);
     const base = /^merge\(local\.(\w+),/.exec(expr)?.[1] as string;
-    const baseEnv = base === 'report_env' ? { ...(tf.locals['gcp_env'] as Record<string, string>), TIEOUT_SLACK_CHANNEL: '${var.slack_channel}' } : (tf.locals[base] as Record<string, string>);
+    const baseEnv = base === 'report_env' ? { ...(tf.locals['gcp_env'] as Record<string, string>), ...optionalPairs(bare(tf.locals['report_env'])) } : (tf.locals[base] as Record<string, string>);
     return { ...Object.fromEntries(Object.entries(baseEnv).map(([k, v]) => [k, bare(v)])), ...pairs(expr) };
   };
   const containerEnv = (key: keyof typeof SERVICE_KEYS): Block[] => blocksOf(block(block(resource('google_cloud_run_v2_service', key), 'template'), 'containers'), 'env');
@@ -525,7 +529,22 @@ describe('the services, the image and the application agree', () => {
   it('each service, given its environment, loads the configuration and has what tieout serve needs', () => {
     const values = (env: Record<string, string>, delivery: string) =>
       Object.fromEntries(
-        Object.entries(env).map(([k, v]) => [k, v === 'var.matcher_delivery' ? delivery : v.startsWith('"') ? JSON.parse(v) : v.startsWith('var.ingest_public') ? 'false' : v.includes('.email') ? 'sa@acme-prod.iam.gserviceaccount.com' : v.startsWith('local.service_urls') ? 'https://svc.run.app' : 'x']),
+        Object.entries(env).map(([k, v]) => [
+          k,
+          v === 'var.matcher_delivery'
+            ? delivery
+            : v === 'var.warehouse_ledger_table'
+              ? 'acme-finance.ledger.entries'
+              : v.startsWith('"')
+                ? JSON.parse(v)
+                : v.startsWith('var.ingest_public')
+                  ? 'false'
+                  : v.includes('.email')
+                    ? 'sa@acme-prod.iam.gserviceaccount.com'
+                    : v.startsWith('local.service_urls')
+                      ? 'https://svc.run.app'
+                      : 'x',
+        ]),
       );
     for (const key of Object.keys(SERVICE_KEYS) as (keyof typeof SERVICE_KEYS)[]) {
       for (const delivery of MATCHER_DELIVERIES) {
@@ -535,6 +554,77 @@ describe('the services, the image and the application agree', () => {
         if (loaded.ok) expect(serveProblems(loaded.value), `${key} (${delivery})`).toEqual([]);
       }
     }
+  });
+
+  it('the warehouse ledger: only the nightly report is given the table (when set), which the application reads as its ledger', () => {
+    expect(envOf('nightly_report')['TIEOUT_SLACK_CHANNEL']).toBe('var.slack_channel');
+    expect(envOf('nightly_report')['TIEOUT_WAREHOUSE_LEDGER_TABLE']).toBe('var.warehouse_ledger_table');
+    expect(bare(tf.locals['report_env'])).toMatch(/var\.warehouse_ledger_table == "" \? \{\} : \{ TIEOUT_WAREHOUSE_LEDGER_TABLE = var\.warehouse_ledger_table \}/);
+    expect(envOf('ingest')['TIEOUT_WAREHOUSE_LEDGER_TABLE']).toBeUndefined();
+    expect(envOf('matcher')['TIEOUT_WAREHOUSE_LEDGER_TABLE']).toBeUndefined();
+    const gcp = { GOOGLE_CLOUD_PROJECT: 'acme-prod', TIEOUT_GCP_REGION: 'europe-west1', TIEOUT_PUBSUB_TOPIC: 'events', TIEOUT_PUBSUB_SUBSCRIPTION: 'events-matcher', TIEOUT_FIRESTORE_DATABASE: 'tieout', TIEOUT_BQ_DATASET: 'tieout' };
+    const loaded = loadConfig({ env: { ...gcp, TIEOUT_WAREHOUSE_LEDGER_TABLE: 'acme-finance.ledger.entries' }, cwd: ROOT, configPath: 'infra/tieout.config.gcp.yaml' });
+    expect(loaded.ok ? loaded.value.warehouse.ledger : loaded.errors).toMatchObject({ table: 'acme-finance.ledger.entries', project: 'acme-prod' });
+  });
+
+  it('the warehouse ledger: the service that pulls holds what the pull needs, only when a ledger is set, and no one else reads the ledger', () => {
+    const read = resource('google_bigquery_table_iam_member', 'ledger_pull_reads_ledger');
+    expect(read).toMatchObject({
+      count: '${var.warehouse_ledger_table == "" ? 0 : 1}',
+      project: '${local.ledger_parts[0]}',
+      dataset_id: '${local.ledger_parts[1]}',
+      table_id: '${local.ledger_parts[2]}',
+      role: 'roles/bigquery.dataViewer',
+      member: '${local.service_members.nightly_report}',
+    });
+    expect(tf.locals['ledger_parts']).toBe('${split(".", var.warehouse_ledger_table)}');
+    const writes = resource('google_bigquery_table_iam_member', 'ledger_pull_writes');
+    expect(writes).toMatchObject({ role: 'roles/bigquery.dataEditor', member: '${local.service_members.nightly_report}' });
+    expect(String(writes['for_each'])).toMatch(/^\$\{var\.warehouse_ledger_table == "" \? \{\} : \{/);
+    for (const table of ['raw', 'events', 'quarantine']) expect(String(writes['for_each'])).toContain(`google_bigquery_table.${table}.table_id`);
+    expect(resource('google_pubsub_topic_iam_member', 'ledger_pull_publishes')).toMatchObject({
+      count: '${var.warehouse_ledger_table == "" ? 0 : 1}',
+      topic: '${google_pubsub_topic.events.id}',
+      role: 'roles/pubsub.publisher',
+      member: '${local.service_members.nightly_report}',
+    });
+    const ledgerGrants = [...resourcesOf('google_bigquery_table_iam_member')].filter(([, b]) => strings(b).some((x) => x.includes('local.ledger_parts')));
+    expect(ledgerGrants.map(([name, b]) => [name, b['member']])).toEqual([['ledger_pull_reads_ledger', '${local.service_members.nightly_report}']]);
+  });
+
+  it('the warehouse ledger: Terraform and the application accept and refuse the same table names', () => {
+    const condition = String(block(tf.variables.get('warehouse_ledger_table'), 'validation')['condition']);
+    const pattern = /regex\("([^"]+)", var\.warehouse_ledger_table\)/.exec(condition)?.[1];
+    expect(pattern).toBe(LEDGER_TABLE_PATTERN);
+    const terraform = new RegExp(pattern as string);
+    const names = [
+      'acme-finance.ledger.entries',
+      'acme-prod-1.finance_2026.gl_entries-v2',
+      'tieout-test.ledger.entries',
+      'acme.ledger.entries', // project ids have 6 to 30 characters
+      'Acme-finance.ledger.entries',
+      'acme-finance-.ledger.entries',
+      'acme-finance.ledger',
+      'acme-finance.ledger.entries.extra',
+      'example.com:acme.ledger.entries',
+      'acme-finance.ledger.entries`; DROP TABLE x; --',
+      'acme-finance.ledger.entries` WHERE TRUE OR `a',
+      "acme-finance.ledger.entries'",
+      'acme-finance.ledger.en tries',
+      'acme-finance.ledger.entries\n',
+      'acme-finance.led-ger.entries',
+      'acme-finance.ledger.entries$20260101',
+      'acme-finance.ledger./*x*/entries',
+      '',
+    ];
+    for (const name of names) expect(parseLedgerTable(name).ok, JSON.stringify(name)).toBe(terraform.test(name));
+    expect(names.filter((name) => parseLedgerTable(name).ok)).toEqual(['acme-finance.ledger.entries', 'acme-prod-1.finance_2026.gl_entries-v2', 'tieout-test.ledger.entries']);
+  });
+
+  it('the warehouse ledger: the image carries the feed query the pull reads at run time', () => {
+    expect(fileURLToPath(WAREHOUSE_FEED_SQL)).toBe(join(ROOT, 'sql/feeds/warehouse.sql'));
+    expect(read(join(INFRA, 'Dockerfile'))).toMatch(/^COPY sql\/feeds \.\/sql\/feeds$/m);
+    expect(read(join(INFRA, 'Dockerfile.dockerignore')).split('\n')).toContain('!sql/feeds/');
   });
 
   it("the matcher's dead-letter pull subscription has the name the application uses", () => {
@@ -697,7 +787,7 @@ describe('image and emulators', () => {
   it('the build context filter lets in only the sources and the lockfile', () => {
     const lines = read(join(INFRA, 'Dockerfile.dockerignore')).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
     expect(lines[0]).toBe('*');
-    expect(lines).toEqual(expect.arrayContaining(['!package.json', '!package-lock.json', '!bin/', '!shared/', '!services/', '**/*.test.ts']));
+    expect(lines).toEqual(expect.arrayContaining(['!package.json', '!package-lock.json', '!bin/', '!shared/', '!services/', '!sql/feeds/', '**/*.test.ts']));
   });
 
   it('compose runs the Pub/Sub and Firestore emulators from the google-cloud-cli image, with ports', () => {

@@ -14,6 +14,7 @@ import { importText } from '../../services/ingest/files.ts';
 import { ingestApi } from '../../services/ingest/http.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
 import { runNight } from '../../services/nightly-report/run.ts';
+import { nightlyLedgerPullFor } from '../../services/ingest/nightly-ledger-pull.ts';
 import { nightlyDeps, notifierFrom, runApi, startScheduler } from '../../services/nightly-report/service.ts';
 import { EXIT_OK, EXIT_USAGE, type CommandContext } from './context.ts';
 
@@ -114,7 +115,9 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   let scheduler: { stop(): Promise<void> } | undefined;
   if (runsService(config, 'nightly-report')) {
     const notifier = notifierFrom(config, log, (text) => ctx.stderr(text));
-    const night = (selection: { date?: string; force?: boolean }) => runNight({ ...nightlyDeps(config, backend, currentRules(), log, ctx.now), notifier }, selection);
+    // With warehouse.ledgerTable set, each night that will be posted first pulls the books from BigQuery.
+    const pullFeeds = nightlyLedgerPullFor(config, backend, log, ctx.now);
+    const night = (selection: { date?: string; force?: boolean }) => runNight({ ...nightlyDeps(config, backend, currentRules(), log, ctx.now), notifier, ...(pullFeeds ? { pullFeeds } : {}) }, selection);
     runApi({ run: night, auth: gcp !== undefined ? oidc('POST /run') : bearerTokenAuth(config.secrets.apiToken, 'POST /run is disabled: set TIEOUT_API_TOKEN') }, app);
     routes.push('POST /run');
     // On Google Cloud, Cloud Scheduler calls POST /run at the cutoff; the in-process scheduler is for one machine.

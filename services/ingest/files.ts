@@ -9,7 +9,7 @@ import type { RawRecord } from '#shared/ports/archive.ts';
 import { SOURCES } from '#shared/sources/registry.ts';
 import type { Delivery } from '#shared/sources/source.ts';
 import { canonicalInstant } from '#shared/domain/instant.ts';
-import { archiveRaw, contentId, type IngestDeps, type SecretsBySystem } from './ingest.ts';
+import { archiveRaw, contentId, type IngestDeps, type Outcome, type SecretsBySystem } from './ingest.ts';
 
 /** What an import did. */
 export type ImportSummary = {
@@ -29,6 +29,11 @@ export type ImportOptions = {
   readonly verify?: boolean;
   readonly secrets?: SecretsBySystem;
   readonly onProgress?: (items: number, fraction: number | undefined) => void;
+  /**
+   * Called after each batch is archived and published, with its records, what happened to each, and
+   * the ids that were already archived before (duplicates).
+   */
+  readonly onArchived?: (records: readonly RawRecord[], outcomes: readonly Outcome[], known: ReadonlySet<string>) => void;
 };
 
 type Deps = Pick<IngestDeps, 'archive' | 'bus' | 'normalize' | 'now'>;
@@ -186,6 +191,7 @@ async function importItems(deps: Deps, system: string, file: string, items: Asyn
     for await (const r of deps.archive.scanRaw({ rawIds: ids })) known.add(r.id);
     duplicates += ids.filter((id) => known.has(id)).length;
     const outcomes = await archiveRaw(deps, batch.map((b) => b.raw));
+    options.onArchived?.(batch.map((b) => b.raw), outcomes, known);
     outcomes.forEach((o, i) => {
       if (o.kind === 'accepted') events += o.events;
       else if (o.kind === 'quarantined') {
@@ -263,6 +269,21 @@ export async function importFile(deps: Deps, system: string, path: string, optio
   stream.destroy();
   const { readFile } = await import('node:fs/promises');
   return importItems(deps, system, path, jsonItems(await readFile(path, 'utf8')), options, () => undefined);
+}
+
+/**
+ * Imports the rows a feed query returned (the warehouse ledger pull) exactly as the rows of a CSV file
+ * of that system: same records, same ids, same batches, same quarantine. A row's `line` is its
+ * 1-based position in the result.
+ */
+export function importFeedRows(deps: Deps, system: string, name: string, rows: AsyncIterable<Readonly<Record<string, string>>>, options: ImportOptions = {}): Promise<Result<ImportSummary>> {
+  const bad = checkSystem(system);
+  if (bad) return Promise.resolve(err(bad));
+  const items = (async function* () {
+    let line = 0;
+    for await (const row of rows) yield { line: ++line, value: row, header: Object.keys(row).join(',') };
+  })();
+  return importItems(deps, system, name, items, options, () => undefined);
 }
 
 /** Imports a file's text (an upload to `POST /feeds/<system>`). */

@@ -1,7 +1,7 @@
 // The report as Slack Block Kit: a digest to read in ten seconds, and every detail in its thread, split to Slack's limits.
 import type { MappingCause } from '#shared/domain/classification.ts';
 import { formatMoney } from '#shared/domain/money.ts';
-import { allTiedLine, templateSummary, type Report, type ReportException } from '#shared/domain/report.ts';
+import { allTiedLine, feedProblems, templateSummary, type Report, type ReportException } from '#shared/domain/report.ts';
 import { age } from './render.ts';
 
 /** One chat.postMessage payload: Block Kit blocks and the plain text Slack shows in notifications. */
@@ -109,6 +109,8 @@ function ingestHealth(r: Report): string[] {
   if (r.quarantined) lines.push(`${plural(r.quarantined, 'authentic payload')} in quarantine: unreadable, kept whole, replayable after a fix`);
   if (r.deadLettered) lines.push(`${plural(r.deadLettered, 'message')} dead-lettered: failed to apply to order state, replayable`);
   if (r.missedNights.length) lines.push(`no report was recorded for ${r.missedNights.join(', ')}`);
+  // A failed pull of the books must not pass for a quiet night (DESIGN promise 3).
+  for (const problem of feedProblems(r)) lines.push(esc(problem.replace(/\.$/, '')));
   return lines;
 }
 

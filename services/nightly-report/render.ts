@@ -1,7 +1,7 @@
 // The report as terminal text, Markdown and JSON (the JSON is the DESIGN §9 contract).
 import { formatMoney } from '#shared/domain/money.ts';
 import type { Report, ReportException } from '#shared/domain/report.ts';
-import { allTiedLine } from '#shared/domain/report.ts';
+import { allTiedLine, feedProblems } from '#shared/domain/report.ts';
 
 const money = (amount: number, currency: string) => (currency === 'XXX' ? '—' : formatMoney({ amount, currency }));
 
@@ -14,8 +14,8 @@ export function age(hours: number): string {
   return h === 0 ? `${d}d` : `${d}d ${h}h`;
 }
 
-/** A clean night stays one line about the books; a missed night is said on a line of its own. */
-const missed = (r: Report) => (r.missedNights.length ? `No run was recorded for ${r.missedNights.join(', ')}.\n` : '');
+/** A clean night stays one line about the books; a missed night, or books not pulled, is said on a line of its own. */
+const missed = (r: Report) => (r.missedNights.length ? `No run was recorded for ${r.missedNights.join(', ')}.\n` : '') + feedProblems(r).map((l) => `${l}\n`).join('');
 const owner = (e: ReportException) => e.ownerHandle ?? e.owner;
 const history = (e: ReportException) => (e.status === 'new' ? 'new' : `recurring, ${e.nights} nights`);
 const CAUSES: Record<string, string> = { orphan: 'Records tied to no storefront order', currency: 'Currencies that differ', decimal_shift: 'Amounts off by a power of ten (units or decimal places)' };
@@ -63,6 +63,11 @@ function sections(r: Report): Group[] {
   if (r.quarantined) health.push(`${r.quarantined} authentic payload(s) in quarantine (unreadable; see 'tieout replay --quarantine')`);
   if (r.deadLettered) health.push(`${r.deadLettered} message(s) in the dead letters (failed to apply)`);
   if (health.length) groups.push({ title: 'Ingest health', lines: health });
+  if (r.feeds?.length) {
+    const problems = new Set(feedProblems(r));
+    const pulled = r.feeds.filter((f) => f.status === 'pulled').map((f) => `${f.feed}: ${f.rows} row(s) read, ${f.events} event(s) archived, ${f.duplicates} already imported, ${f.quarantined} quarantined${f.watermark ? `; booked through ${f.watermark}` : ''}`);
+    groups.push({ title: 'Feeds pulled tonight', lines: [...problems, ...pulled] });
+  }
   if (r.missedNights.length) groups.push({ title: 'Nights with no report', lines: [`No run was recorded for ${r.missedNights.join(', ')}.`] });
   return groups;
 }

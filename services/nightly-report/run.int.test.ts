@@ -7,6 +7,7 @@ import { createMemoryArchive } from '#shared/adapters/memory/archive.ts';
 import { createMemoryEventBus } from '#shared/adapters/memory/event-bus.ts';
 import { createMemoryOrderStateStore } from '#shared/adapters/memory/order-state-store.ts';
 import type { CanonicalEvent } from '#shared/domain/events.ts';
+import type { FeedPull } from '#shared/domain/report.ts';
 import { RuleSchema } from '#shared/domain/rules.ts';
 import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
@@ -15,6 +16,7 @@ import { at, booking, order, payment, shipment, storefrontRefund, processorRefun
 import { FIRING, tiedOrder } from '../../test/support/scenarios.ts';
 import { foldEvents } from '../matcher/fold.ts';
 import { renderJson, renderMarkdown, renderText } from './render.ts';
+import { renderSlack } from './render-slack.ts';
 import { computeReport, runNight, type NightlyDeps } from './run.ts';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '__golden__');
@@ -170,5 +172,58 @@ describe('a night that did not run', () => {
     const r = await computeReport(h.d, { date: '2026-11-25' });
     expect(r.missedNights).toEqual(['2026-11-23', '2026-11-24']);
     expect(renderText(r)).toContain('No run was recorded for 2026-11-23, 2026-11-24.');
+  });
+});
+
+describe('feeds pulled before the night (the warehouse ledger)', () => {
+  const pulled: FeedPull = { feed: 'warehouse ledger acme-finance.ledger.entries', status: 'pulled', rows: 3, events: 2, duplicates: 1, quarantined: 0, watermark: '2026-11-26T05:00:00.000Z', unapplied: 0, error: null };
+  const failed: FeedPull = { ...pulled, status: 'failed', rows: 0, events: 0, duplicates: 0, watermark: '2026-11-24T23:00:00.000Z', error: 'Access Denied: Table acme-finance:ledger.entries' };
+
+  it('are pulled only for a night that is posted, before it is computed, and are in its report', async () => {
+    const h = deps([...tiedOrder('1')]);
+    await h.load();
+    const calls: string[] = [];
+    const d = { ...h.d, pullFeeds: async () => (calls.push('pull'), [pulled]) };
+    const first = await runNight(d, { date: '2026-11-25' });
+    if (first.kind !== 'posted') throw new Error('expected a post');
+    expect(calls).toEqual(['pull']);
+    expect(first.report.feeds).toEqual([pulled]);
+    expect(first.report.clean).toBe(true);
+    // A clean night with every pull through stays one line.
+    expect(renderText(first.report)).toBe('All tied — 2026-11-25: 1 orders matched across storefront, processor, warehouse and 3PL.\n');
+    const [run] = await h.d.archive.listRuns({ businessDate: '2026-11-25' });
+    expect((run?.report as { feeds?: unknown }).feeds).toEqual([pulled]);
+    // An already posted night (the scheduler ticks every minute) pulls nothing.
+    expect((await runNight(d, { date: '2026-11-25' })).kind).toBe('skipped');
+    expect(calls).toEqual(['pull']);
+    // `tieout report` without --post computes a night without pulling.
+    expect((await computeReport(d, { date: '2026-11-25' })).feeds).toBeUndefined();
+  });
+
+  it('a failed pull does not stop the night, and the report says so — even a night that otherwise ties', async () => {
+    const h = deps([...tiedOrder('1')]);
+    await h.load();
+    const outcome = await runNight({ ...h.d, pullFeeds: async () => [failed] }, { date: '2026-11-25' });
+    if (outcome.kind !== 'posted') throw new Error('expected a post');
+    expect(outcome.report.feeds).toEqual([failed]);
+    const line = 'The warehouse ledger acme-finance.ledger.entries could not be pulled tonight (Access Denied: Table acme-finance:ledger.entries); its checks use the entries pulled before, booked through 2026-11-24T23:00:00.000Z.';
+    expect(renderText(outcome.report)).toBe(`All tied — 2026-11-25: 1 orders matched across storefront, processor, warehouse and 3PL.\n${line}\n`);
+    expect(renderMarkdown(outcome.report)).toContain(line);
+    expect(JSON.stringify(renderSlack(outcome.report))).toContain('could not be pulled tonight');
+    const [run] = await h.d.archive.listRuns({ businessDate: '2026-11-25' });
+    expect(run).toMatchObject({ status: 'finished' });
+  });
+
+  it('on a night with exceptions, the feeds are a section of the report; a pull that throws anyway is a failed pull', async () => {
+    const h = deps();
+    await h.load();
+    const r = await runNight({ ...h.d, pullFeeds: async () => Promise.reject(new Error('boom')) }, { date: '2026-11-25' });
+    if (r.kind !== 'posted') throw new Error('expected a post');
+    expect(r.report.feeds).toEqual([{ feed: 'feeds', status: 'failed', rows: 0, events: 0, duplicates: 0, quarantined: 0, watermark: null, unapplied: 0, error: 'boom' }]);
+    const withUnapplied = { ...r.report, feeds: [{ ...pulled, unapplied: 2 }] };
+    const text = renderText(withUnapplied);
+    expect(text).toContain('Feeds pulled tonight');
+    expect(text).toContain('2 of the entries pulled from the warehouse ledger acme-finance.ledger.entries tonight were not yet applied when the night was computed');
+    expect(text).toContain('warehouse ledger acme-finance.ledger.entries: 3 row(s) read, 2 event(s) archived, 1 already imported, 0 quarantined; booked through 2026-11-26T05:00:00.000Z');
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { addDays, cutoffInstant, latestBusinessDate, type BusinessCalendar } from '#shared/domain/business-date.ts';
 import { runChecks, type Break, type CheckConfig } from '#shared/domain/checks.ts';
 import { classifyAll } from '#shared/domain/classification.ts';
-import { buildReport, type PreviousException, type Report } from '#shared/domain/report.ts';
+import { buildReport, type FeedPull, type PreviousException, type Report } from '#shared/domain/report.ts';
 import type { Rule } from '#shared/domain/rules.ts';
 import type { Logger } from '#shared/log.ts';
 import type { Archive, RunException, RunRecord } from '#shared/ports/archive.ts';
@@ -24,6 +24,12 @@ export type NightlyDeps = {
   readonly narrate: (report: Report) => Promise<Report>;
   readonly log: Logger;
   readonly now: () => string;
+  /**
+   * Pulls the feeds that are read rather than pushed (the warehouse ledger from BigQuery) before a
+   * night that will be posted is computed. It reports a failure as a `failed` pull instead of
+   * throwing; the night goes on either way and the report says what was pulled.
+   */
+  readonly pullFeeds?: () => Promise<readonly FeedPull[]>;
 };
 
 /** Which night: a business date (as of its cutoff), an explicit instant, or the latest closed date. */
@@ -58,7 +64,7 @@ const newRunId = (businessDate: string, startedAt: string) => `run-${businessDat
  * Computes one night's report without side effects. Cost grows with the open orders (and last
  * night's exceptions), not with history: only open documents are read.
  */
-export async function computeReport(deps: NightlyDeps, selection: NightSelection): Promise<Report> {
+export async function computeReport(deps: NightlyDeps, selection: NightSelection, feeds?: readonly FeedPull[]): Promise<Report> {
   const startedAt = deps.now();
   const { businessDate, asOf } = resolveNight(selection, deps.calendar, startedAt);
   const { exceptions: previous, missedNights } = await previousNight(deps.archive, businessDate);
@@ -91,8 +97,20 @@ export async function computeReport(deps: NightlyDeps, selection: NightSelection
     quarantined: (await deps.archive.listQuarantine({ unresolvedOnly: true })).length,
     deadLettered: (await deps.bus.stats(MATCHER_SUBSCRIPTION)).deadLettered,
     missedNights,
+    ...(feeds !== undefined ? { feeds } : {}),
   });
   return deps.narrate(report);
+}
+
+/** Runs the feed pulls; one that throws anyway is reported as a failed pull, never as a failed night. */
+async function pullFeedsSafely(pull: () => Promise<readonly FeedPull[]>, log: Logger): Promise<readonly FeedPull[]> {
+  try {
+    return await pull();
+  } catch (e) {
+    const error = (e as Error).message;
+    log.error({ error }, 'feed pull failed; the night goes on with what was pulled before');
+    return [{ feed: 'feeds', status: 'failed', rows: 0, events: 0, duplicates: 0, quarantined: 0, watermark: null, unapplied: 0, error }];
+  }
 }
 
 export type RunOutcome =
@@ -117,7 +135,8 @@ export async function runNight(deps: NightlyDeps & { readonly notifier: Notifier
   const base: RunRecord = { runId, businessDate, asOf, startedAt, finishedAt: null, status: 'started', error: null, postedTo: null, report: null };
   await deps.archive.recordRun(base);
   try {
-    const computed = await computeReport({ ...deps, now: () => startedAt }, selection);
+    const feeds = deps.pullFeeds === undefined ? undefined : await pullFeedsSafely(deps.pullFeeds, deps.log);
+    const computed = await computeReport({ ...deps, now: () => startedAt }, selection, feeds);
     const report: Report = { ...computed, runId };
     const { postedTo } = await deps.notifier.post(report);
     const exceptions: RunException[] = report.exceptions.map((e) => ({

@@ -41,6 +41,27 @@ export type ResolvedException = {
   readonly nights: number;
 };
 
+/**
+ * A feed pulled before the night was computed (the warehouse ledger from BigQuery), or why it could not
+ * be: a failed pull does not stop the night, and the report says so, so the books are never skipped silently.
+ */
+export type FeedPull = {
+  /** What was pulled, e.g. `warehouse ledger acme-finance.ledger.entries`. */
+  readonly feed: string;
+  readonly status: 'pulled' | 'failed';
+  readonly rows: number;
+  /** Events archived and published by this pull. */
+  readonly events: number;
+  /** Rows already archived (read again through the lookback, or imported as CSV). */
+  readonly duplicates: number;
+  readonly quarantined: number;
+  /** The feed's watermark after the pull: the latest booked_at read so far (null before any entry). */
+  readonly watermark: string | null;
+  /** Newly pulled entries the matcher had not applied when the night was computed (checked on the newest). */
+  readonly unapplied: number;
+  readonly error: string | null;
+};
+
 /** The whole night. Its JSON form is the DESIGN §9 contract (extended, never renamed). */
 export type Report = {
   readonly businessDate: string;
@@ -60,6 +81,8 @@ export type Report = {
   readonly deadLettered: number;
   /** Business dates since the previous recorded run that have no run of their own (the night did not happen). */
   readonly missedNights: readonly string[];
+  /** The feeds pulled before this night was computed; absent when the run pulls none. */
+  readonly feeds?: readonly FeedPull[];
 };
 
 /** What the previous recorded run said about an exception (for new / recurring / resolved). */
@@ -78,6 +101,7 @@ export type ReportInput = {
   readonly quarantined: number;
   readonly deadLettered: number;
   readonly missedNights?: readonly string[];
+  readonly feeds?: readonly FeedPull[];
 };
 
 const BUCKET_RANK: Record<Bucket, number> = { genuine_error: 0, mapping: 1, timing: 2, known_accepted: 3 };
@@ -198,8 +222,22 @@ export function buildReport(input: ReportInput, narratives: ReadonlyMap<string, 
     quarantined: input.quarantined,
     deadLettered: input.deadLettered,
     missedNights: input.missedNights ?? [],
+    ...(input.feeds !== undefined ? { feeds: input.feeds } : {}),
   };
   return { ...report, summary: summary ?? templateSummary(report) };
+}
+
+/**
+ * What a reader must know about tonight's feed pulls: a pull that failed, and pulled entries not yet
+ * applied when the night was computed. Nothing when every pull went through.
+ */
+export function feedProblems(r: Pick<Report, 'feeds'>): string[] {
+  const lines: string[] = [];
+  for (const f of r.feeds ?? []) {
+    if (f.status === 'failed') lines.push(`The ${f.feed} could not be pulled tonight (${f.error ?? 'unknown error'}); its checks use the entries pulled before${f.watermark ? `, booked through ${f.watermark}` : ''}.`);
+    else if (f.unapplied > 0) lines.push(`${f.unapplied.toLocaleString('en-US')} of the entries pulled from the ${f.feed} tonight were not yet applied when the night was computed; they count from the next night.`);
+  }
+  return lines;
 }
 
 /** The clean-night line of DESIGN §8. */

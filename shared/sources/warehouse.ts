@@ -9,6 +9,10 @@
 // the archived rows anew. The record id is `warehouse:<entry_id>` when the row has the default
 // `entry_id` column, else a hash of the row.
 //
+// The ledger pull from BigQuery (services/ingest/warehouse-pull.ts) archives its rows as this module's
+// feed items, so a pulled row and the same CSV row are the same record and event; it also archives a
+// small watermark record per advance (topic `ledger-watermark`), which normalizes to no event.
+//
 // The order: the `order_id` value is an order number (`order:<normalizeOrderKey(value)>`), unless
 // it is nine or more digits, which is a Shopify order id (`shopify-order:<id>`) — the same rule the
 // 3PL module applies, because finance tables commonly key sales by the storefront's order id.
@@ -20,6 +24,9 @@ import { normalizeOrderKey, orderReference, type KeyRules } from '../domain/refs
 import { err, ok, type Result } from '../domain/result.ts';
 import type { RawRecord } from '../ports/archive.ts';
 import { DEFAULT_NORMALIZE_CONTEXT, type NormalizeContext, type SourceModule } from './source.ts';
+
+/** The topic of the pull's watermark records: archived with the rows, read back by id, never an event. */
+export const LEDGER_WATERMARK_TOPIC = 'ledger-watermark';
 
 type Row = Record<string, unknown>;
 const isRow = (v: unknown): v is Row => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -125,6 +132,8 @@ export const warehouseSource: SourceModule = {
   source: 'warehouse',
   fromFeedItem,
   normalize(raw, ctx) {
+    // The ledger pull's own bookkeeping (where the next pull starts), not an entry of the books.
+    if (raw.topic === LEDGER_WATERMARK_TOPIC) return ok([]);
     try {
       return normalizeRow(raw, ctx);
     } catch (e) {

@@ -1,4 +1,5 @@
 -- tieout feed: the finance warehouse ledger (the books), pulled incrementally (DESIGN §3).
+-- Run by `tieout pull warehouse` and before each nightly run (services/ingest/warehouse-pull.ts).
 --
 -- Placeholders: `${ledger_table}` is the ledger fully qualified as project.dataset.table; the
 -- importer substitutes it (it is not a query parameter: BigQuery cannot bind table names).

@@ -1,7 +1,8 @@
-// A local stand-in for the BigQuery REST API (insertAll, jobs.query, getQueryResults) on node:sqlite, for the BigQuery archive's tests.
+// A local stand-in for the BigQuery REST API (insertAll, jobs.query, getQueryResults) on node:sqlite, for the BigQuery adapters' tests.
 //
-// No BigQuery emulator exists here (DESIGN §13), so the archive adapter is tested through the official
-// client pointed at this server (`apiEndpoint`). It speaks exactly the calls the adapter makes:
+// No BigQuery emulator exists here (DESIGN §13), so the BigQuery adapters (the archive, the warehouse
+// ledger) are tested through the official client pointed at this server (`apiEndpoint`). It speaks
+// exactly the calls the adapters make:
 //   POST /bigquery/v2/projects/P/datasets/D/tables/T/insertAll   streaming insert
 //   POST /bigquery/v2/projects/P/queries                         jobs.query (first page)
 //   GET  /bigquery/v2/projects/P/queries/JOB                     getQueryResults (later pages, polls)
@@ -10,7 +11,10 @@
 // What it holds to, as BigQuery does:
 // - The tables are created from the repository's own DDL (sql/tables/*.sql, placeholders substituted):
 //   the columns, types, modes, partitioning and clustering the adapter writes against are the ones
-//   Terraform deploys. Views are not created (their BigQuery-only syntax is not translated).
+//   Terraform deploys. Views are not created (their BigQuery-only syntax is not translated). A test
+//   creates a source table of any project and dataset (the warehouse ledger) with `createTable(ddl)`
+//   and fills it with `insertRows`, checked like insertAll. NUMERIC / BIGNUMERIC hold exact decimals,
+//   kept as BigQuery prints them (`25.50` is stored and cast to STRING as `25.5`).
 // - insertAll checks every row against the schema (no unknown field, REQUIRED present, each value of
 //   its type; a JSON column takes a JSON text) and, unless skipInvalidRows, stores nothing of a
 //   request with an invalid row (the others are reported `stopped`). insertId dedupe is best effort
@@ -26,6 +30,9 @@
 // '...' literals become SQLite literals, `IN UNNEST(@p)` of an ARRAY parameter becomes a json_each
 // subquery, @name parameters are bound with values converted by their declared types (TIMESTAMP
 // as microseconds, as stored). A parameter the text uses but the request does not carry is refused.
+// `CAST(x AS STRING|INT64|FLOAT64|BOOL|NUMERIC|BIGNUMERIC)` casts to the matching SQLite type (SQLite
+// alone would give `STRING` a numeric affinity), and FORMAT_TIMESTAMP is a SQLite function over the
+// stored microseconds (UTC; an unsupported format element or zone is an error, not a guess).
 // SQLite is more lenient than BigQuery about types and GROUP BY; that gap is not closed here.
 // Result types come from the origin column (its DDL type); computed columns are typed by value.
 import { randomUUID } from 'node:crypto';
@@ -57,6 +64,8 @@ export type FakeRequest = {
 
 export type FakeColumn = { readonly name: string; readonly type: string; readonly mode: 'REQUIRED' | 'NULLABLE' };
 export type FakeTable = { readonly name: string; readonly columns: readonly FakeColumn[]; readonly partitionBy: string; readonly clusterBy: readonly string[] };
+/** A table a CREATE TABLE statement declares, with the project and dataset it names. */
+type DeclaredTable = FakeTable & { readonly project: string; readonly dataset: string };
 
 export type BigQueryFake = {
   /** For `new BigQuery({ apiEndpoint })` / `createBigQueryArchive({ apiEndpoint })`. */
@@ -65,12 +74,22 @@ export type BigQueryFake = {
   readonly dataset: string;
   /** Every request received, in order. */
   readonly requests: readonly FakeRequest[];
-  /** The tables created from sql/tables, by name. */
+  /**
+   * The tables, by name: those of sql/tables (and any `createTable` makes in the fake's own dataset)
+   * by table name, a table of another project or dataset by its full name `project.dataset.table`.
+   */
   readonly tables: ReadonlyMap<string, FakeTable>;
   /** Every stored row of a table in insert order (TIMESTAMP as ISO text, INT64 as number, JSON parsed). */
   rows(table: string): Record<string, unknown>[];
   /** The next insertAll into `table` fails with this HTTP status (400: not retried by the client). */
   failNextInsert(table: string, status?: number, message?: string): void;
+  /**
+   * Creates a table from GoogleSQL DDL (`CREATE TABLE [IF NOT EXISTS] \`project.dataset.table\` (...)`),
+   * in any project and dataset: a source table a test reads from, such as the warehouse ledger.
+   */
+  createTable(ddl: string): FakeTable;
+  /** Stores rows in a table as insertAll does (each value checked against its column); throws on an invalid row. */
+  insertRows(table: string, rows: readonly Record<string, unknown>[]): void;
   stop(): Promise<void>;
 };
 
@@ -81,14 +100,24 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
   const projectId = options.projectId ?? 'tieout-test';
   const dataset = options.dataset ?? 'tieout';
   const db = new DatabaseSync(':memory:');
+  registerFunctions(db);
   const tables = new Map<string, FakeTable>();
+  /** A table's key in `tables` and its SQLite name: the bare name in the fake's own dataset, else the full name. */
+  const keyOf = (project: string, ds: string, name: string): string => (project === projectId && ds === dataset ? name : `${project}.${ds}.${name}`);
+  const create = (declared: DeclaredTable): FakeTable => {
+    const { project, dataset: ds, ...t } = declared;
+    const key = keyOf(project, ds, t.name);
+    if (tables.has(key)) throw new Error(`Already Exists: Table ${project}:${ds}.${t.name}`);
+    tables.set(key, t);
+    db.exec(`CREATE TABLE ${quoteName(key)} (${t.columns.map((c) => `${quoteName(c.name)} ${SQLITE_TYPES[c.type] ?? 'ANY'}${c.mode === 'REQUIRED' ? ' NOT NULL' : ''}`).join(', ')})`);
+    return t;
+  };
   for (const file of readdirSync(SQL_TABLES).filter((f) => f.endsWith('.sql')).sort()) {
     const text = readFileSync(new URL(file, SQL_TABLES), 'utf8').replaceAll('${project}', projectId).replaceAll('${dataset}', dataset);
-    const parsed = parseDdl(text, projectId, dataset);
+    const parsed = parseDdl(text);
+    if (parsed.project !== projectId || parsed.dataset !== dataset) throw new Error(`${file}: unexpected table name ${parsed.project}.${parsed.dataset}.${parsed.name}`);
     const omit = new Set(options.omitColumns?.[parsed.name] ?? []);
-    const t = { ...parsed, columns: parsed.columns.filter((c) => !omit.has(c.name)) };
-    tables.set(t.name, t);
-    db.exec(`CREATE TABLE ${quoteName(t.name)} (${t.columns.map((c) => `${quoteName(c.name)} ${SQLITE_TYPES[c.type] ?? 'ANY'}${c.mode === 'REQUIRED' ? ' NOT NULL' : ''}`).join(', ')})`);
+    create({ ...parsed, columns: parsed.columns.filter((c) => !omit.has(c.name)) });
   }
 
   const requests: FakeRequest[] = [];
@@ -102,17 +131,22 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     body: { error: { code: status, message, errors: [{ message, domain: 'global', reason }], status: status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT' } },
   });
 
-  const tableOf = (project: string, ds: string, name: string): FakeTable | Reply => {
-    if (project !== projectId || ds !== dataset) return fail(404, 'notFound', `Not found: Dataset ${project}:${ds}`);
-    return tables.get(name) ?? fail(404, 'notFound', `Not found: Table ${project}:${ds}.${name}`);
+  /** The table a name resolves to, with its key; 404 for a table that was never created. */
+  const tableOf = (project: string, ds: string, name: string): { key: string; table: FakeTable } | Reply => {
+    const key = keyOf(project, ds, name);
+    const table = tables.get(key);
+    if (table !== undefined) return { key, table };
+    if (![...tables.keys()].some((k) => (k.includes('.') ? k.startsWith(`${project}.${ds}.`) : project === projectId && ds === dataset))) return fail(404, 'notFound', `Not found: Dataset ${project}:${ds}`);
+    return fail(404, 'notFound', `Not found: Table ${project}:${ds}.${name}`);
   };
 
   function insertAll(project: string, ds: string, name: string, body: unknown): Reply {
-    const table = tableOf(project, ds, name);
-    if ('status' in table) return table;
-    const failure = failures.get(name);
+    const found = tableOf(project, ds, name);
+    if ('status' in found) return found;
+    const { key, table } = found;
+    const failure = failures.get(key);
     if (failure) {
-      failures.delete(name);
+      failures.delete(key);
       return fail(failure.status, failure.status >= 500 ? 'backendError' : 'invalid', failure.message);
     }
     const request = body as { rows?: unknown; skipInvalidRows?: boolean; ignoreUnknownValues?: boolean };
@@ -152,13 +186,13 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
         },
       };
     }
-    let insert = inserts.get(name);
+    let insert = inserts.get(key);
     if (insert === undefined) {
-      insert = db.prepare(`INSERT INTO ${quoteName(name)} VALUES (${table.columns.map(() => '?').join(', ')})`);
-      inserts.set(name, insert);
+      insert = db.prepare(`INSERT INTO ${quoteName(key)} VALUES (${table.columns.map(() => '?').join(', ')})`);
+      inserts.set(key, insert);
     }
-    const seen = insertIds.get(name) ?? new Set<string>();
-    insertIds.set(name, seen);
+    const seen = insertIds.get(key) ?? new Set<string>();
+    insertIds.set(key, seen);
     db.exec('BEGIN');
     try {
       for (const row of good) {
@@ -183,8 +217,8 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
       const parts = name.split('.');
       if (parts.length === 1) return { sql: quoteName(parts[0] as string) };
       const [p, d, t] = parts.length === 3 ? parts : [projectId, ...parts];
-      const table = tableOf(p as string, d as string, t as string);
-      return 'status' in table ? { error: table } : { sql: quoteName(table.name) };
+      const found = tableOf(p as string, d as string, t as string);
+      return 'status' in found ? { error: found } : { sql: quoteName(found.key) };
     });
     if ('status' in translated) return translated;
     let params: Record<string, SQLInputValue>;
@@ -303,6 +337,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     rows(name: string) {
       const table = tables.get(name);
       if (table === undefined) throw new Error(`no table ${name}`);
+      // `name` is the table's key, which is also its SQLite name.
       const statement = db.prepare(`SELECT * FROM ${quoteName(name)} ORDER BY rowid`);
       statement.setReadBigInts(true);
       return (statement.all() as Record<string, unknown>[]).map((row) =>
@@ -311,6 +346,17 @@ export async function startBigQueryFake(options: BigQueryFakeOptions = {}): Prom
     },
     failNextInsert(name: string, status = 400, message = `insert into ${name} failed (injected by the test)`) {
       failures.set(name, { status, message });
+    },
+    createTable(ddl: string) {
+      return create(parseDdl(ddl));
+    },
+    insertRows(name: string, rows: readonly Record<string, unknown>[]) {
+      const parts = name.split('.');
+      const [p, d, t] = parts.length === 3 ? parts : [projectId, dataset, name];
+      const reply = insertAll(p as string, d as string, t as string, { rows: rows.map((json) => ({ json })) });
+      const errors = (reply.body as { insertErrors?: unknown; error?: { message?: string } }).insertErrors;
+      if (reply.status !== 200) throw new Error((reply.body as { error?: { message?: string } }).error?.message ?? `insert into ${name} failed`);
+      if (errors !== undefined) throw new Error(`insert into ${name} refused rows: ${JSON.stringify(errors)}`);
     },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
@@ -335,9 +381,16 @@ const SQLITE_TYPES: Record<string, string> = {
   DATE: 'TEXT',
   JSON: 'TEXT',
   BYTES: 'BLOB',
+  // Exact decimals are kept as canonical decimal text (no trailing zeros), as CAST(... AS STRING) prints them.
+  NUMERIC: 'TEXT',
+  BIGNUMERIC: 'TEXT',
 };
 /** GoogleSQL type names as the REST API's schemas spell them. */
-const API_TYPES: Record<string, string> = { INT64: 'INTEGER', FLOAT64: 'FLOAT', BOOL: 'BOOLEAN' };
+const API_TYPES: Record<string, string> = { INT64: 'INTEGER', FLOAT64: 'FLOAT', BOOL: 'BOOLEAN', DECIMAL: 'NUMERIC', BIGDECIMAL: 'BIGNUMERIC' };
+/** The SQLite type a GoogleSQL CAST target becomes (SQLite would read `STRING` as a numeric affinity). */
+const CAST_TYPES: Record<string, string> = { STRING: 'TEXT', INT64: 'INTEGER', FLOAT64: 'REAL', BOOL: 'INTEGER', NUMERIC: 'TEXT', BIGNUMERIC: 'TEXT', DECIMAL: 'TEXT', BIGDECIMAL: 'TEXT' };
+/** Digits a NUMERIC / BIGNUMERIC holds before and after the point. */
+const DECIMAL_DIGITS: Record<string, { readonly whole: number; readonly scale: number }> = { NUMERIC: { whole: 29, scale: 9 }, BIGNUMERIC: { whole: 38, scale: 38 } };
 const apiType = (t: string): string => API_TYPES[t.toUpperCase()] ?? t.toUpperCase();
 
 const quoteName = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -388,14 +441,14 @@ function lex(sql: string): Token[] {
   return tokens;
 }
 
-/** Reads the CREATE TABLE statement of a sql/tables file: columns, partitioning, clustering. */
-function parseDdl(text: string, projectId: string, dataset: string): FakeTable {
+/** Reads a CREATE TABLE statement (a sql/tables file, or a test's DDL): the table, its columns, partitioning, clustering. */
+function parseDdl(text: string): DeclaredTable {
   const tokens = lex(text);
   const code = tokens.map((t) => (t.kind === 'code' ? t.text : t.kind === 'name' ? `\`${t.text}\`` : "''")).join('');
-  const head = /CREATE TABLE IF NOT EXISTS\s+`([^`]+)`\s*\(/.exec(code);
-  if (!head) throw new Error('no CREATE TABLE IF NOT EXISTS `...` (');
-  const [p, d, name] = (head[1] as string).split('.');
-  if (p !== projectId || d !== dataset || name === undefined) throw new Error(`unexpected table name ${head[1]}`);
+  const head = /CREATE TABLE(?:\s+IF NOT EXISTS)?\s+`([^`]+)`\s*\(/i.exec(code);
+  if (!head) throw new Error('no CREATE TABLE [IF NOT EXISTS] `project.dataset.table` (');
+  const [p, d, name, extra] = (head[1] as string).split('.');
+  if (p === undefined || d === undefined || name === undefined || extra !== undefined || !/^\w[\w-]*$/.test(name)) throw new Error(`table name ${head[1]} is not project.dataset.table`);
   let depth = 0;
   let end = -1;
   for (let i = head.index + head[0].length - 1; i < code.length; i++) {
@@ -430,7 +483,7 @@ function parseDdl(text: string, projectId: string, dataset: string): FakeTable {
   const tail = code.slice(end + 1);
   const partitionBy = /PARTITION BY\s+(.+?)\s*(?:\n|CLUSTER BY|OPTIONS|;|$)/s.exec(tail)?.[1]?.trim() ?? '';
   const clusterBy = (/CLUSTER BY\s+(.+?)\s*(?:\n|OPTIONS|;|$)/s.exec(tail)?.[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return { name, columns, partitionBy, clusterBy };
+  return { project: p, dataset: d, name, columns, partitionBy, clusterBy };
 }
 
 /**
@@ -459,7 +512,9 @@ function translate(sql: string, resolve: (name: string) => { sql: string } | { e
       out += resolved.sql;
     } else {
       for (const m of token.text.matchAll(/(?<!@)@(\w+)/g)) parameters.add(m[1] as string);
-      out += token.text.replace(/\bUNNEST\s*\(\s*@(\w+)\s*\)/gi, '(SELECT value FROM json_each(@$1))');
+      out += token.text
+        .replace(/\bUNNEST\s*\(\s*@(\w+)\s*\)/gi, '(SELECT value FROM json_each(@$1))')
+        .replace(/\bAS\s+(STRING|INT64|FLOAT64|BOOL|NUMERIC|BIGNUMERIC|DECIMAL|BIGDECIMAL)\s*\)/gi, (_m, type: string) => `AS ${CAST_TYPES[type.toUpperCase()] as string})`);
     }
   }
   return { sql: out, parameters };
@@ -505,6 +560,12 @@ function paramValue(type: string, value: unknown, name: string): SQLInputValue {
     case 'DATE':
       if (!isDate(text)) throw new Error(`Invalid DATE value for parameter ${name}: ${text}`);
       return text;
+    case 'NUMERIC':
+    case 'BIGNUMERIC': {
+      const decimal = canonicalDecimal(text, type);
+      if (decimal === undefined) throw new Error(`Invalid ${type} value for parameter ${name}: ${text}`);
+      return decimal;
+    }
     case 'TIMESTAMP': {
       const micros = timestampMicros(text);
       if (micros === undefined) throw new Error(`Invalid TIMESTAMP value for parameter ${name}: ${text}`);
@@ -539,6 +600,11 @@ function storeValue(column: FakeColumn, value: unknown): { value: SQLInputValue 
     }
     case 'DATE':
       return typeof value === 'string' && isDate(value) ? { value } : bad;
+    case 'NUMERIC':
+    case 'BIGNUMERIC': {
+      const decimal = typeof value === 'string' || typeof value === 'number' ? canonicalDecimal(String(value), column.type) : undefined;
+      return decimal === undefined ? { error: `Invalid ${column.type} value: ${JSON.stringify(value)} (field ${column.name}).` } : { value: decimal };
+    }
     case 'JSON': {
       if (typeof value !== 'string') return { error: `A JSON column takes JSON text, got ${typeof value} (field ${column.name}).` };
       try {
@@ -578,6 +644,66 @@ function timestampMicros(text: string): bigint | undefined {
   }
   const seconds = Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - offsetMinutes * 60;
   return BigInt(seconds) * 1_000_000n + BigInt((m[7] ?? '').padEnd(6, '0'));
+}
+
+/** A decimal as BigQuery prints an exact number (`025.50` → `25.5`, `-0.0` → `0`); undefined when it does not fit the type. */
+function canonicalDecimal(text: string, type: string): string | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+  const whole = (m[2] as string).replace(/^0+(?=\d)/, '') || '0';
+  const fraction = (m[3] ?? '').replace(/0+$/, '');
+  const digits = DECIMAL_DIGITS[type] as { whole: number; scale: number };
+  if (whole.replace(/^0$/, '').length > digits.whole || fraction.length > digits.scale) return undefined;
+  const negative = m[1] === '-' && (whole !== '0' || fraction !== '');
+  return `${negative ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`;
+}
+
+/**
+ * GoogleSQL functions SQLite lacks, for the queries the fake runs: FORMAT_TIMESTAMP(format, timestamp
+ * [, zone]) on the stored microseconds, in UTC only, with the format elements listed in `formatTimestamp`.
+ */
+function registerFunctions(db: DatabaseSync): void {
+  db.function('FORMAT_TIMESTAMP', { deterministic: true, varargs: true }, (...args: unknown[]) => {
+    if (args.length < 2 || args.length > 3) throw new Error('FORMAT_TIMESTAMP takes (format, timestamp [, time zone])');
+    const [format, micros, zone] = args;
+    if (format === null || micros === null) return null;
+    if (zone !== undefined && zone !== null && !['UTC', 'Etc/UTC', 'Z', '+00', '+00:00'].includes(String(zone))) {
+      throw new Error(`the fake formats timestamps in UTC only, not ${String(zone)}`);
+    }
+    return formatTimestamp(String(format), BigInt(micros as number | bigint));
+  });
+}
+
+/** FORMAT_TIMESTAMP in UTC: %Y %m %d %H %M %S %E<n>S %E*S %F %T %Ez %z %Z %%; another element is an error, as an unknown one is worth knowing about. */
+function formatTimestamp(format: string, micros: bigint): string {
+  const ms = Number(micros / 1000n) - (micros % 1000n < 0n ? 1 : 0);
+  const sub = Number(((micros % 1_000_000n) + 1_000_000n) % 1_000_000n);
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const parts: Record<string, string> = {
+    Y: String(d.getUTCFullYear()).padStart(4, '0'),
+    m: two(d.getUTCMonth() + 1),
+    d: two(d.getUTCDate()),
+    H: two(d.getUTCHours()),
+    M: two(d.getUTCMinutes()),
+    S: two(d.getUTCSeconds()),
+    Z: 'UTC',
+    z: '+0000',
+    '%': '%',
+  };
+  parts['F'] = `${parts['Y']}-${parts['m']}-${parts['d']}`;
+  parts['T'] = `${parts['H']}:${parts['M']}:${parts['S']}`;
+  return format.replace(/%(E(\d|\*)S|Ez|.)/g, (element, spec: string, digits: string | undefined) => {
+    if (spec === 'Ez') return '+00:00';
+    if (digits !== undefined) {
+      const fraction = String(sub).padStart(6, '0');
+      const shown = digits === '*' ? fraction.replace(/0+$/, '') : fraction.slice(0, Number(digits)).padEnd(Number(digits), '0');
+      return shown === '' ? (parts['S'] as string) : `${parts['S']}.${shown}`;
+    }
+    const value = parts[spec];
+    if (value === undefined) throw new Error(`FORMAT_TIMESTAMP element ${element} is not supported by the fake`);
+    return value;
+  });
 }
 
 function isDate(text: string): boolean {

@@ -41,7 +41,7 @@
 // - A scan is one query job whose result set BigQuery fixes when the job runs, paged through with
 //   getQueryResults (`batchSize` rows a page): a scan yields what was stored when it began. A scan
 //   split into id chunks is one such snapshot per chunk.
-import { BigQuery, BigQueryDate, BigQueryTimestamp, type BigQueryOptions, type Query } from '@google-cloud/bigquery';
+import { BigQuery, BigQueryDate, BigQueryTimestamp } from '@google-cloud/bigquery';
 import { checkBatchSize, checkEvent, checkRaw, checkRun, instantOf, normalizeFilter } from '../archive-checks.ts';
 import type { CanonicalEvent } from '../../domain/events.ts';
 import { canonicalInstant } from '../../domain/instant.ts';
@@ -56,6 +56,7 @@ import type {
   ScanFilter,
 } from '../../ports/archive.ts';
 import { createSerializer } from '../staged-tx.ts';
+import { openBigQueryClient, queryPages, type QueryParams, type QueryRow } from './bigquery-client.ts';
 
 /** Options for the BigQuery archive; no Google type leaks into the port. */
 export type BigQueryArchiveOptions = {
@@ -93,17 +94,8 @@ const DEFAULT_PAGE = 1000;
 const PROJECT_ID = /^[a-z][a-z0-9.:-]{1,127}[a-z0-9]$/i;
 const DATASET_ID = /^\w{1,1024}$/;
 
-type Param = { readonly type: string | string[]; readonly value: unknown };
-type Params = Record<string, Param>;
-type Row = Record<string, unknown>;
-/** One page of query results as the client resolves it: rows, the next request, the API response. */
-type Page = [Row[], unknown, PageResponse | undefined];
-/** The fields of a jobs.query / getQueryResults response that paging needs. */
-type PageResponse = {
-  readonly jobComplete?: boolean | null;
-  readonly pageToken?: string | null;
-  readonly jobReference?: { readonly jobId?: string | null; readonly location?: string | null } | null;
-};
+type Params = QueryParams;
+type Row = QueryRow;
 type Table = 'raw' | 'events' | 'quarantine' | 'runs' | 'run_exceptions';
 
 let clockLast = 0;
@@ -133,7 +125,7 @@ export function createBigQueryArchive(options: BigQueryArchiveOptions): Archive 
   if (!DATASET_ID.test(dataset)) throw new RangeError(`dataset ${JSON.stringify(dataset)} is not a BigQuery dataset id (letters, digits, _)`);
   const maxIds = positive(options.maxIdsPerQuery ?? DEFAULT_MAX_IDS_PER_QUERY, 'maxIdsPerQuery');
   const maxRows = positive(options.maxRowsPerInsert ?? DEFAULT_MAX_ROWS_PER_INSERT, 'maxRowsPerInsert');
-  const bq = options.bigquery ?? openClient(options);
+  const bq = options.bigquery ?? openBigQueryClient(options);
   const location = options.location;
   const table = (name: Table) => `\`${projectId}.${dataset}.${name}\``;
   const serialize = createSerializer();
@@ -177,27 +169,8 @@ export function createBigQueryArchive(options: BigQueryArchiveOptions): Archive 
   }
 
   /** Runs one query and yields its result pages (a page is `pageSize` rows at most). */
-  async function* pages(sql: string, params: Params, pageSize: number): AsyncGenerator<Row[]> {
-    const query: Query = { query: sql, params: {}, types: {}, parseJSON: false, wrapIntegers: false };
-    if (location !== undefined) query.location = location;
-    for (const [name, p] of Object.entries(params)) {
-      (query.params as Record<string, unknown>)[name] = p.value;
-      (query.types as Record<string, string | string[]>)[name] = p.type;
-    }
-    // Both calls resolve [rows, nextQuery, response] (the library's typing of query() omits the response).
-    let [rows, , response] = (await bq.query(query, { autoPaginate: false, maxResults: pageSize })) as unknown as Page;
-    for (;;) {
-      const complete = response?.jobComplete !== false;
-      if (complete && rows.length > 0) yield rows;
-      const token = response?.pageToken ?? undefined;
-      if (complete && token === undefined) return;
-      const job = response?.jobReference;
-      if (job?.jobId == null) throw new Error('BigQuery answered a query without a job reference to read its results from');
-      // An unfinished job is polled again (getQueryResults waits up to 10 s on the server each time).
-      [rows, , response] = (await bq
-        .job(job.jobId, job.location == null ? {} : { location: job.location })
-        .getQueryResults({ maxResults: pageSize, autoPaginate: false, ...(complete ? { pageToken: token } : {}) })) as unknown as Page;
-    }
+  function pages(sql: string, params: Params, pageSize: number): AsyncGenerator<Row[]> {
+    return queryPages(bq, sql, params, pageSize, location);
   }
 
   async function all(sql: string, params: Params): Promise<Row[]> {
@@ -541,20 +514,6 @@ export function createBigQueryArchive(options: BigQueryArchiveOptions): Archive 
       });
     },
   };
-}
-
-/** A client for the options: credentials unless the endpoint is plain http (or `credentials: 'none'`). */
-function openClient(options: BigQueryArchiveOptions): BigQuery {
-  const settings: BigQueryOptions = { projectId: options.projectId };
-  if (options.apiEndpoint !== undefined) settings.apiEndpoint = options.apiEndpoint;
-  if (options.location !== undefined) settings.location = options.location;
-  const plain = options.apiEndpoint?.startsWith('http://') ?? false;
-  if ((options.credentials ?? (plain ? 'none' : 'application-default')) === 'none') {
-    // An auth client that adds no header and fetches nothing: no token request, no metadata server probe.
-    const anonymous = { getRequestHeaders: async () => new Headers() };
-    settings.authClient = anonymous as unknown as BigQueryOptions['authClient'];
-  }
-  return new BigQuery(settings);
 }
 
 /** The events row of a canonical event; throws before anything is sent when it cannot be stored. */
