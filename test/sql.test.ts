@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readCreateTable } from './support/bigquery-ddl.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SQL = join(ROOT, 'sql');
@@ -108,42 +109,10 @@ const normalType = (t: string): string => TYPE_ALIASES[t.toUpperCase()] ?? t.toU
 
 /** The CREATE TABLE statement of a lexed file: table, columns, partitioning and clustering. */
 function ddl(code: string): Ddl {
-  const head = /CREATE TABLE IF NOT EXISTS\s+`([^`]+)`\s*\(/.exec(code);
-  if (!head) throw new Error('no CREATE TABLE IF NOT EXISTS `...` (');
-  let depth = 0;
-  let end = -1;
-  for (let i = head.index + head[0].length - 1; i < code.length; i++) {
-    if (code[i] === '(') depth++;
-    else if (code[i] === ')' && --depth === 0) {
-      end = i;
-      break;
-    }
-  }
-  const body = code.slice(head.index + head[0].length, end);
-  const parts: string[] = [];
-  let part = '';
-  depth = 0;
-  for (const ch of body) {
-    if (ch === '(' || ch === '<') depth++;
-    if (ch === ')' || ch === '>') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(part);
-      part = '';
-    } else part += ch;
-  }
-  parts.push(part);
-  const columns = parts
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((p): Column => {
-      const m = /^(\w+)\s+([A-Za-z0-9_]+(?:<.*>)?)(.*)$/s.exec(p);
-      if (!m) throw new Error(`cannot read column definition: ${p}`);
-      return { name: m[1] as string, type: normalType(m[2] as string), mode: /\bNOT NULL\b/i.test(m[3] as string) ? 'REQUIRED' : 'NULLABLE' };
-    });
-  const tail = code.slice(end + 1);
-  const partitionBy = /PARTITION BY\s+(.+?)\s*(?:\n|CLUSTER BY|OPTIONS|;|$)/s.exec(tail)?.[1]?.trim() ?? '';
-  const clusterBy = (/CLUSTER BY\s+(.+?)\s*(?:\n|OPTIONS|;|$)/s.exec(tail)?.[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return { table: head[1] as string, columns, partitionBy, clusterBy };
+  const t = readCreateTable(code);
+  if (!t.ifNotExists) throw new Error(`CREATE TABLE ${t.table} must say IF NOT EXISTS`);
+  const columns = t.columns.map((c): Column => ({ name: c.name, type: normalType(c.type), mode: c.notNull ? 'REQUIRED' : 'NULLABLE' }));
+  return { table: t.table, columns, partitionBy: t.partitionBy, clusterBy: [...t.clusterBy] };
 }
 
 /** How each archive table is laid out (DESIGN §11; sql/README.md). */

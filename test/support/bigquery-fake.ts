@@ -41,6 +41,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { gunzipSync } from 'node:zlib';
+import { readCreateTable } from './bigquery-ddl.ts';
 
 export type BigQueryFakeOptions = {
   readonly projectId?: string;
@@ -445,44 +446,15 @@ function lex(sql: string): Token[] {
 function parseDdl(text: string): DeclaredTable {
   const tokens = lex(text);
   const code = tokens.map((t) => (t.kind === 'code' ? t.text : t.kind === 'name' ? `\`${t.text}\`` : "''")).join('');
-  const head = /CREATE TABLE(?:\s+IF NOT EXISTS)?\s+`([^`]+)`\s*\(/i.exec(code);
-  if (!head) throw new Error('no CREATE TABLE [IF NOT EXISTS] `project.dataset.table` (');
-  const [p, d, name, extra] = (head[1] as string).split('.');
-  if (p === undefined || d === undefined || name === undefined || extra !== undefined || !/^\w[\w-]*$/.test(name)) throw new Error(`table name ${head[1]} is not project.dataset.table`);
-  let depth = 0;
-  let end = -1;
-  for (let i = head.index + head[0].length - 1; i < code.length; i++) {
-    if (code[i] === '(') depth++;
-    else if (code[i] === ')' && --depth === 0) {
-      end = i;
-      break;
-    }
-  }
-  const parts: string[] = [];
-  let part = '';
-  depth = 0;
-  for (const ch of code.slice(head.index + head[0].length, end)) {
-    if (ch === '(' || ch === '<') depth++;
-    if (ch === ')' || ch === '>') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(part);
-      part = '';
-    } else part += ch;
-  }
-  parts.push(part);
-  const columns = parts
-    .map((x) => x.trim())
-    .filter((x) => x !== '')
-    .map((x): FakeColumn => {
-      const m = /^(\w+)\s+(\w+)(.*)$/s.exec(x);
-      if (!m) throw new Error(`cannot read column definition: ${x}`);
-      const type = apiType(m[2] as string);
-      if (!(type in SQLITE_TYPES)) throw new Error(`column ${m[1]}: type ${m[2]} is not supported by the fake`);
-      return { name: m[1] as string, type, mode: /\bNOT NULL\b/i.test(m[3] as string) ? 'REQUIRED' : 'NULLABLE' };
-    });
-  const tail = code.slice(end + 1);
-  const partitionBy = /PARTITION BY\s+(.+?)\s*(?:\n|CLUSTER BY|OPTIONS|;|$)/s.exec(tail)?.[1]?.trim() ?? '';
-  const clusterBy = (/CLUSTER BY\s+(.+?)\s*(?:\n|OPTIONS|;|$)/s.exec(tail)?.[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const t = readCreateTable(code);
+  const [p, d, name, extra] = t.table.split('.');
+  if (p === undefined || d === undefined || name === undefined || extra !== undefined || !/^\w[\w-]*$/.test(name)) throw new Error(`table name ${t.table} is not project.dataset.table`);
+  const columns = t.columns.map((c): FakeColumn => {
+    const type = apiType(c.type);
+    if (!(type in SQLITE_TYPES)) throw new Error(`column ${c.name}: type ${c.type} is not supported by the fake`);
+    return { name: c.name, type, mode: c.notNull ? 'REQUIRED' : 'NULLABLE' };
+  });
+  const { partitionBy, clusterBy } = t;
   return { project: p, dataset: d, name, columns, partitionBy, clusterBy };
 }
 
