@@ -95,7 +95,7 @@ export async function computeReport(deps: NightlyDeps, selection: NightSelection
     ownerHandles: deps.ownerHandles,
     escalation: deps.escalation,
     quarantined: (await deps.archive.listQuarantine({ unresolvedOnly: true })).length,
-    deadLettered: (await deps.bus.stats(MATCHER_SUBSCRIPTION)).deadLettered,
+    deadLettered: await deps.bus.countDeadLetters(MATCHER_SUBSCRIPTION),
     missedNights,
     ...(feeds !== undefined ? { feeds } : {}),
   });

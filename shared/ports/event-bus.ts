@@ -50,7 +50,10 @@ export interface EventBus {
   deadLetters(subscription: string, options?: { readonly limit?: number }): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the subscription with a fresh attempt count. */
   requeueDeadLetters(subscription: string, ids?: readonly string[]): Promise<number>;
+  /** Counts pending, leased and dead-lettered messages. On Pub/Sub this peeks the subscription, which counts as a delivery attempt. */
   stats(subscription: string): Promise<BusStats>;
+  /** How many messages of the subscription are dead-lettered, without touching its live messages (the nightly report's count). */
+  countDeadLetters(subscription: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -215,6 +215,27 @@ export function eventBusContract(name: string, make: Make, unsupported: Readonly
       expect(await bus.stats('archive')).toEqual({ pending: 5, leased: 0, deadLettered: 0 });
     });
 
+    contractCase('counts dead letters without costing a live message an attempt', async () => {
+      const { bus } = await open(1);
+      await bus.publish(messages(1));
+      const [a] = await bus.pull('matcher', { max: 1, leaseMs: 30_000 });
+      await bus.nack('matcher', [a?.ackId as string], 'bad');
+      // The next pull moves the exhausted message to the dead letters (on Pub/Sub, the next delivery attempt does).
+      expect(await bus.pull('matcher', { max: 10, leaseMs: 30_000 })).toEqual([]);
+      await bus.publish(messages(2, 1));
+      expect(await bus.countDeadLetters('matcher')).toBe(1);
+      expect(await bus.countDeadLetters('matcher')).toBe(1);
+      expect(await bus.countDeadLetters('archive')).toBe(0);
+      // With maxAttempts 1, a count that peeked the live messages would have dead-lettered them.
+      const rest = await bus.pull('matcher', { max: 10, leaseMs: 30_000 });
+      expect(rest.map((d) => [d.id, d.attempt])).toEqual([
+        ['evt-1', 1],
+        ['evt-2', 1],
+      ]);
+      await bus.ack('matcher', rest.map((d) => d.ackId));
+      expect(await bus.countDeadLetters('matcher')).toBe(1);
+    });
+
     contractCase('given a crash between pull and ack, when reopened and the lease runs out, then nothing is lost', async (ctx) => {
       const { bus, reopen } = await open();
       if (!reopen) return ctx.skip('this adapter keeps nothing across a restart (in-memory, unit tests only)');
@@ -281,6 +302,7 @@ export function eventBusContract(name: string, make: Make, unsupported: Readonly
       await expect(bus.deadLetters('nope')).rejects.toThrow(unknown);
       await expect(bus.requeueDeadLetters('nope')).rejects.toThrow(unknown);
       await expect(bus.stats('nope')).rejects.toThrow(unknown);
+      await expect(bus.countDeadLetters('nope')).rejects.toThrow(unknown);
     });
 
     // Here, not after describe(): vitest collects a describe body later, when the file has run.

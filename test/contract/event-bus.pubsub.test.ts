@@ -66,6 +66,10 @@ function withRealLeases(now: () => number): (bus: EventBus) => EventBus {
       await catchUp();
       return bus.stats(subscription);
     },
+    async countDeadLetters(subscription) {
+      await catchUp();
+      return bus.countDeadLetters(subscription);
+    },
     close: () => bus.close(),
   });
 }

@@ -534,6 +534,14 @@ export function createPubSubEventBus(options: PubSubEventBusOptions): EventBus {
       return chosen.length;
     },
 
+    async countDeadLetters(subscription) {
+      open(subscription);
+      // Only the dead-letter subscription is peeked: the live subscription's messages keep their attempt counts.
+      const peeked = await peekDead(subscription);
+      if (peeked.length > 0) await modAck(deadSubId(subscription), peeked.map((p) => p.ackId), 0);
+      return peeked.length;
+    },
+
     async stats(subscription): Promise<BusStats> {
       open(subscription);
       const pending = await sweep(subscription);

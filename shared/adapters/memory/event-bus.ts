@@ -149,6 +149,12 @@ export function createMemoryEventBus(options: { subscriptions: readonly string[]
       return n;
     },
 
+    async countDeadLetters(subscription) {
+      const { live, dl } = open(subscription);
+      sweep(live, dl, now());
+      return dl.size;
+    },
+
     async stats(subscription): Promise<BusStats> {
       const { live, dl } = open(subscription);
       sweep(live, dl, now());

@@ -240,6 +240,16 @@ export function createSqliteEventBus(options: {
       });
     },
 
+    async countDeadLetters(subscription) {
+      checkSubscription(subscription);
+      const at = now();
+      // The sweep only moves what has used up its attempts (or lost its lease): it costs no message an attempt.
+      return immediate(db, () => {
+        sweep(subscription, at);
+        return count(q.countDead, subscription);
+      });
+    },
+
     async stats(subscription): Promise<BusStats> {
       checkSubscription(subscription);
       const at = now();
