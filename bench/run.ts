@@ -15,15 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
-import { createScratchOrderStateStore, createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
+import { createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
 import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
 import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
-import { DEFAULT_NORMALIZE_CONTEXT } from '#shared/sources/source.ts';
+import { loadConfig } from '#shared/config.ts';
 import { archiveAndPublish, canonicalEntry } from '../services/ingest/publish.ts';
 import { createMatcher } from '../services/matcher/matcher.ts';
-import { replay } from '../services/matcher/replay.ts';
+import { replayInThread } from '../services/matcher/replay-thread.ts';
 import { generateEvents, type GenerateSummary } from './generate.ts';
 import { INGEST_PROFILE_DIR, ingestPhase, type IngestResult } from './ingest.ts';
 import { fileSize, measure, round, type Measured } from './measure.ts';
@@ -152,14 +152,10 @@ async function matcherPhase(dir: string, expectedDocs: number): Promise<MatcherR
 }
 
 async function replayPhase(dir: string): Promise<ReplayResult> {
-  const paths = embeddedPaths(dir);
-  const archive = createSqliteArchive({ path: paths.archive });
-  const store = createSqliteOrderStateStore({ path: paths.state });
-  const shadow = createScratchOrderStateStore(dir);
-  const m = await measure(() =>
-    replay({ archive, store, shadow, checkConfig: DEFAULT_CHECK_CONFIG, normalize: DEFAULT_NORMALIZE_CONTEXT, now: () => new Date().toISOString() }, {}, 'shadow'),
-  );
-  await Promise.all([archive.close(), store.close(), shadow.close()]);
+  // The path `tieout replay` takes: a thread with a capped heap (REPLAY_HEAP_MB), its own connections, a scratch shadow.
+  const loaded = loadConfig({ env: {}, cwd: dir, dataDir: dir });
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  const m = await measure(() => replayInThread({ config: loaded.value, selection: {}, into: 'shadow', now: new Date().toISOString() }));
   const r = m.value;
   const { value: _, ...measured } = m;
   return {

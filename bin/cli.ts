@@ -20,6 +20,7 @@ import { runMatch } from './commands/match.ts';
 import { runOrder } from './commands/order.ts';
 import { runPullWarehouse, type PullOptions } from './commands/pull.ts';
 import { runReplay, type ReplayOptions } from './commands/replay.ts';
+import { MIN_REPLAY_HEAP_MB, REPLAY_HEAP_MB } from '../services/matcher/replay-thread.ts';
 import { runRulesCheck } from './commands/rules-check.ts';
 import { runServe } from './commands/serve.ts';
 
@@ -156,6 +157,7 @@ export function buildProgram(io: CliIo): CliProgram {
     .option('--order <key>', 'replay only this order')
     .addOption(new Option('--into <target>', 'fold into a shadow state, or into live state').choices(['shadow', 'live']).default('shadow'))
     .option('--quarantine', 'first retry quarantined payloads with this build: what now reads is archived, published and resolved')
+    .option('--heap-mb <mb>', `heap of the replay thread in MB (default ${REPLAY_HEAP_MB}); if it is not enough, replay runs again without a cap`, heapMb)
     .action(action((ctx, command) => runReplay(ctx, command.opts<ReplayOptions>(), io.isTty ?? false)));
 
   program
@@ -198,6 +200,11 @@ export function buildProgram(io: CliIo): CliProgram {
 
 function positiveInteger(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
+  return Number(text);
+}
+
+function heapMb(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < MIN_REPLAY_HEAP_MB) throw new InvalidArgumentError(`must be a whole number of at least ${MIN_REPLAY_HEAP_MB}.`);
   return Number(text);
 }
 

@@ -63,6 +63,14 @@ describe('tieout match / order / replay', () => {
     expect(r.stdout).toContain('Rebuilt state is identical to live state.');
     const one = await tieout(['replay', '--order', '80213', '--from', '2026-11-19', '--to', '2026-11-21'], { cwd: dir });
     expect(one.stdout).toContain('Rebuilt state is identical to live state.');
+    // A heap too small for the replay thread: it says so, and replays again without the cap.
+    const tight = await tieout(['replay', '--heap-mb', '8'], { cwd: dir });
+    expect(tight.stderr).toContain('tieout replay: replay needed more than its 8 MB heap; running it again without the cap.');
+    expect(tight.code).toBe(0);
+    expect(tight.stdout).toContain('Rebuilt state is identical to live state.');
+    const tiny = await tieout(['replay', '--heap-mb', '1'], { cwd: dir });
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toContain('must be a whole number of at least 8');
   }, 60_000);
 
   it('serve applies events as they arrive, answers the order API, and stops cleanly on SIGTERM', async () => {

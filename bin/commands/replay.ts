@@ -4,49 +4,60 @@ import { openBackend } from '#shared/backend.ts';
 import { createScratchOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { addDays, cutoffInstant } from '#shared/domain/business-date.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
-import { replay } from '../../services/matcher/replay.ts';
+import { replay, type ReplayResult } from '../../services/matcher/replay.ts';
+import { ReplayHeapExhausted, replayInThread } from '../../services/matcher/replay-thread.ts';
 import { retryQuarantine } from '../../services/ingest/ingest.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from './context.ts';
 
-export type ReplayOptions = { readonly from?: string; readonly to?: string; readonly order?: string; readonly into: 'shadow' | 'live'; readonly quarantine?: boolean };
+export type ReplayOptions = {
+  readonly from?: string;
+  readonly to?: string;
+  readonly order?: string;
+  readonly into: 'shadow' | 'live';
+  readonly quarantine?: boolean;
+  /** The replay thread's heap (MB); the default is REPLAY_HEAP_MB. */
+  readonly heapMb?: number;
+};
 
 /** Runs a replay; exit 0 when rebuilt state equals live state (or was written into it), 1 when it differs. */
 export async function runReplay(ctx: CommandContext, options: ReplayOptions, isTty = false): Promise<number> {
   const cal = { timeZone: ctx.config.timeZone, cutoff: ctx.config.cutoff };
   const backend = await openBackend(ctx.config);
-  // The rebuild goes to a scratch file beside the data (or the temp dir), not into memory.
-  const shadow = createScratchOrderStateStore(ctx.config.backend === 'embedded' ? ctx.config.dataDir : undefined);
   const started = Date.now();
   let lastProgress = 0;
+  const onProgress = (done: number, total: number) => {
+    const t = Date.now();
+    if (t - lastProgress < 1000 && done < total) return;
+    lastProgress = t;
+    const pct = total > 0 ? ` (${Math.min(100, Math.floor((done / total) * 100))}%)` : '';
+    ctx.stderr(`${isTty ? '\r' : ''}replaying: ${done.toLocaleString('en-US')} payloads${pct}${isTty ? '' : '\n'}`);
+  };
   try {
     if (options.quarantine) {
       const q = await retryQuarantine({ archive: backend.archive, bus: backend.bus, normalize: normalizeContextOf(ctx.config), now: ctx.now });
       ctx.stdout(`Quarantine: retried ${q.retried} payload(s); ${q.resolved} now read and were archived and published, ${q.stillFailing} still fail.\n`);
       if (q.resolved > 0) ctx.stdout("Run 'tieout match' to apply them.\n");
     }
-    const result = await replay(
-      {
-        archive: backend.archive,
-        store: backend.store,
-        shadow,
-        checkConfig: checkConfigOf(ctx.config),
-        normalize: normalizeContextOf(ctx.config),
-        now: ctx.now,
-        onProgress: (done, total) => {
-          const t = Date.now();
-          if (t - lastProgress < 1000 && done < total) return;
-          lastProgress = t;
-          const pct = total > 0 ? ` (${Math.min(100, Math.floor((done / total) * 100))}%)` : '';
-          ctx.stderr(`${isTty ? '\r' : ''}replaying: ${done.toLocaleString('en-US')} payloads${pct}${isTty ? '' : '\n'}`);
-        },
-      },
-      {
-        ...(options.from ? { from: cutoffInstant(addDays(options.from, -1), cal) } : {}),
-        ...(options.to ? { to: cutoffInstant(options.to, cal) } : {}),
-        ...(options.order ? { order: options.order } : {}),
-      },
-      options.into,
-    );
+    const selection = {
+      ...(options.from ? { from: cutoffInstant(addDays(options.from, -1), cal) } : {}),
+      ...(options.to ? { to: cutoffInstant(options.to, cal) } : {}),
+      ...(options.order ? { order: options.order } : {}),
+    };
+    let result: ReplayResult;
+    try {
+      // In a thread with a capped heap: memory stays within a known budget, whatever the archive's size.
+      result = await replayInThread({ config: ctx.config, selection, into: options.into, now: ctx.now(), onProgress, ...(options.heapMb ? { heapMb: options.heapMb } : {}) });
+    } catch (e) {
+      if (!(e instanceof ReplayHeapExhausted)) throw e;
+      ctx.stderr(`${isTty ? '\n' : ''}tieout replay: ${e.message}; running it again without the cap.\n`);
+      const shadow = createScratchOrderStateStore(ctx.config.backend === 'embedded' ? ctx.config.dataDir : undefined);
+      try {
+        const deps = { archive: backend.archive, store: backend.store, shadow, checkConfig: checkConfigOf(ctx.config), normalize: normalizeContextOf(ctx.config), now: ctx.now, onProgress };
+        result = await replay(deps, selection, options.into);
+      } finally {
+        await shadow.close();
+      }
+    }
     if (isTty) ctx.stderr('\n');
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     ctx.stdout(`Replayed ${result.payloads.toLocaleString('en-US')} payloads (${result.events.toLocaleString('en-US')} events) into ${result.orders.toLocaleString('en-US')} orders in ${secs} s.\n`);
@@ -68,7 +79,6 @@ export async function runReplay(ctx: CommandContext, options: ReplayOptions, isT
     ctx.stdout("Nothing was changed (shadow). Run again with '--into live' to write the rebuilt orders.\n");
     return EXIT_FAILURE;
   } finally {
-    await shadow.close();
     await backend.close();
   }
 }

@@ -1,0 +1,63 @@
+// Runs a replay in a worker thread whose heap is capped, so a replay of any size stays within a known memory budget.
+import { Worker } from 'node:worker_threads';
+import type { Config } from '#shared/config.ts';
+import type { ReplayResult, ReplaySelection } from './replay.ts';
+
+/**
+ * The replay thread's old-generation heap, in MB. Replay holds one batch of events and a bounded
+ * cache of documents, not the archive, so this is enough at any size measured (1M events peak at
+ * about 460 MB RSS for the whole process); without a cap V8 lets the heap grow to twice that
+ * before collecting.
+ */
+export const REPLAY_HEAP_MB = 256;
+
+/**
+ * Below about 2 MB a new thread cannot even load V8's start-up snapshot, and that failure ends the
+ * whole process instead of the thread; from 8 MB a heap that is too small ends only the thread.
+ */
+export const MIN_REPLAY_HEAP_MB = 8;
+
+/** Thrown when the capped heap was not enough; the caller may run the replay again without the cap. */
+export class ReplayHeapExhausted extends Error {
+  readonly heapMb: number;
+  constructor(heapMb: number) {
+    super(`replay needed more than its ${heapMb} MB heap`);
+    this.name = 'ReplayHeapExhausted';
+    this.heapMb = heapMb;
+  }
+}
+
+/**
+ * Replays with its own connections to the backend `config` names, in a worker thread with a
+ * `heapMb` heap. Resolves with the same result `replay` gives; progress is reported as it goes.
+ */
+export function replayInThread(input: {
+  readonly config: Config;
+  readonly selection: ReplaySelection;
+  readonly into: 'shadow' | 'live';
+  readonly now: string;
+  readonly heapMb?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}): Promise<ReplayResult> {
+  const heapMb = input.heapMb ?? REPLAY_HEAP_MB;
+  if (!(Number.isInteger(heapMb) && heapMb >= MIN_REPLAY_HEAP_MB)) return Promise.reject(new RangeError(`heapMb must be a whole number of at least ${MIN_REPLAY_HEAP_MB}, got ${heapMb}`));
+  return new Promise<ReplayResult>((resolve, reject) => {
+    const worker = new Worker(new URL('./replay-entry.ts', import.meta.url), {
+      workerData: { config: input.config, selection: input.selection, into: input.into, now: input.now },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    });
+    let result: ReplayResult | undefined;
+    let failure: Error | undefined;
+    worker.on('message', (m: { progress?: [number, number]; result?: ReplayResult }) => {
+      if (m.progress) input.onProgress?.(m.progress[0], m.progress[1]);
+      if (m.result) result = m.result;
+    });
+    worker.on('error', (e: Error & { code?: string }) => {
+      failure = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ReplayHeapExhausted(heapMb) : e;
+    });
+    worker.on('exit', (code) => {
+      if (result !== undefined) resolve(result);
+      else reject(failure ?? new Error(`replay thread exited with code ${code} before it finished`));
+    });
+  });
+}
