@@ -17,12 +17,11 @@ import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
 import { createSqliteOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
-import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
 import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { loadConfig } from '#shared/config.ts';
 import { archiveAndPublish, canonicalEntry } from '../services/ingest/publish.ts';
-import { createMatcher } from '../services/matcher/matcher.ts';
+import { drainInThread } from '../services/matcher/thread.ts';
 import { replayInThread } from '../services/matcher/replay-thread.ts';
 import { generateEvents, type GenerateSummary } from './generate.ts';
 import { INGEST_PROFILE_DIR, ingestPhase, type IngestResult } from './ingest.ts';
@@ -122,19 +121,22 @@ async function setupPhase(dir: string, events: number, seed: number): Promise<Se
 
 async function matcherPhase(dir: string, expectedDocs: number): Promise<MatcherResult> {
   const paths = embeddedPaths(dir);
+  // The path `tieout match` takes: a drain in a thread with a capped heap, with the configured batch size.
+  const loaded = loadConfig({ env: {}, cwd: dir, dataDir: dir });
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  const batch = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  const config = batch === undefined ? loaded.value : { ...loaded.value, matcher: { ...loaded.value.matcher, batchSize: batch } };
+  const m = await measure(() => drainInThread({ config, log: silentLogger() }));
+  const stats = m.value;
   const bus = createSqliteEventBus({ path: paths.bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS });
   const store = createSqliteOrderStateStore({ path: paths.state });
-  const batchSize = values['batch-size'] === undefined ? {} : { batchSize: Number(values['batch-size']) };
-  const matcher = createMatcher({ bus, store, subscription: MATCHER_SUBSCRIPTION, checkConfig: DEFAULT_CHECK_CONFIG, log: silentLogger(), ...batchSize });
-  const m = await measure(() => matcher.drain());
-  const stats = m.value;
   const docs = await store.count();
   const busAfter = await bus.stats(MATCHER_SUBSCRIPTION);
   await Promise.all([bus.close(), store.close()]);
   const { value: _, ...measured } = m;
   return {
     ...measured,
-    batchSize: batchSize.batchSize ?? 'default',
+    batchSize: config.matcher.batchSize,
     eventsPerSecond: Math.round(stats.received / m.seconds),
     received: stats.received,
     applied: stats.applied,

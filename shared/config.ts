@@ -219,7 +219,8 @@ export const ConfigFileSchema = z
     matcher: section(
       z
         .strictObject({
-          batchSize: z.number().int().min(1).max(10_000).default(2_000),
+          // Default by backend (see EMBEDDED_BATCH_SIZE): absent here so loadConfig can tell.
+          batchSize: z.number().int().min(1).max(50_000).optional(),
           leaseSeconds: z.number().min(1).max(600).default(30),
           delivery: z.enum(MATCHER_DELIVERIES).default('pull'),
         })
@@ -400,6 +401,15 @@ const GCP_ENV: Readonly<Record<keyof GcpNames, string>> = {
 };
 
 /**
+ * Events the matcher folds per transaction when the file does not say. Embedded: large batches
+ * rewrite each order document fewer times (the matcher's main cost) and run in a thread with a
+ * capped heap, so memory stays bounded. Google Cloud: Pub/Sub pulls at most 1,000 messages a
+ * request and a Firestore transaction should stay small.
+ */
+export const EMBEDDED_BATCH_SIZE = 20_000;
+export const GCP_BATCH_SIZE = 2_000;
+
+/**
  * Loads the configuration: the YAML file (the named one, else `tieout.config.yaml` in `cwd` when
  * present), then the environment over it, then the explicit inputs over both. Paths resolve
  * against `cwd`. Returns every problem at once — file errors with their line, then environment errors.
@@ -552,7 +562,7 @@ export function loadConfig(input: ConfigInput): Result<Config> {
     narration: file.narration,
     slack: { channel: env('TIEOUT_SLACK_CHANNEL') ?? file.slack.channel },
     ingest: file.ingest,
-    matcher: { ...file.matcher, delivery },
+    matcher: { ...file.matcher, batchSize: file.matcher.batchSize ?? (file.backend === 'gcp' ? GCP_BATCH_SIZE : EMBEDDED_BATCH_SIZE), delivery },
     service,
     gcp,
     port,

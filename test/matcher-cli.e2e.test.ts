@@ -45,7 +45,7 @@ describe('tieout match / order / replay', () => {
     expect(o.stdout).toContain('#80213: paid; total $50.00');
     expect(o.stdout).toContain('pi_80213: succeeded; captured $50.00');
     expect(o.stdout).toContain('(no shipment)');
-    expect(o.stdout).toMatch(/80213:captured_not_shipped \[genuine_error\] \$50\.00 at risk, open \d+d \d+h \(window 48h\), owner fulfilment/);
+    expect(o.stdout).toMatch(/80213:captured_not_shipped \[genuine_error\] \$50\.00 at risk, open \d+d( \d+h)? \(window 48h\), owner fulfilment/);
     expect(o.stdout).toContain('Money was captured for the order but the 3PL has shipped nothing.');
     expect(o.stdout).toMatch(/Timeline\n {2}2026-11-20T10:00:00.000Z {2}shopify {3}storefront order #80213: paid, total \$50\.00/);
 

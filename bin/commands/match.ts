@@ -2,7 +2,7 @@
 import { openBackend } from '#shared/backend.ts';
 import { createLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
-import { matcherFor } from '../../services/matcher/matcher.ts';
+import { drainInThread } from '../../services/matcher/thread.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from './context.ts';
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
@@ -12,9 +12,12 @@ export async function runMatch(ctx: CommandContext): Promise<number> {
   const backend = await openBackend(ctx.config);
   try {
     const started = Date.now();
-    const matcher = matcherFor(ctx.config, backend, createLogger({ name: 'matcher', level: 'warn' }), ctx.now);
     let told = false;
-    const s = await matcher.drain({
+    // In a thread with a capped heap, so large batches (the embedded default) keep memory bounded.
+    const s = await drainInThread({
+      config: ctx.config,
+      log: createLogger({ name: 'matcher', level: 'warn' }),
+      logLevel: 'warn',
       onWait: (leased) => {
         if (!told) ctx.stderr(`Waiting for ${leased} message(s) leased by a matcher that stopped; they return when the lease ends (${ctx.config.matcher.leaseSeconds} s at most).\n`);
         told = true;

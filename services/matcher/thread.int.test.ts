@@ -5,12 +5,12 @@ import type { Config } from '#shared/config.ts';
 import type { CanonicalEvent } from '#shared/domain/events.ts';
 import { canonicalJson } from '#shared/domain/order-state.ts';
 import { applyAll } from '#shared/domain/routing.ts';
-import { silentLogger } from '#shared/log.ts';
+import { silentLogger, type Logger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { historyArb } from '../../test/support/arbitraries.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
-import { startMatcherThread } from './thread.ts';
+import { drainInThread, startMatcherThread } from './thread.ts';
 
 let fx: EmbeddedFixture;
 let config: Config;
@@ -50,4 +50,25 @@ it('stop() resolves at once when the thread is idle, and nothing is left leased'
   await new Promise((r) => setTimeout(r, 300));
   await thread.stop();
   expect(await backend.bus.stats(MATCHER_SUBSCRIPTION)).toEqual({ pending: 0, leased: 0, deadLettered: 0 });
+});
+
+it('drains in a thread (tieout match) to the same state as the pure fold', async () => {
+  const events = fc.sample(historyArb(20, 20), { seed: 9, numRuns: 1 })[0] as CanonicalEvent[];
+  await archiveAndPublish(backend, events.map(canonicalEntry));
+  const stats = await drainInThread({ config, log: silentLogger() });
+  expect(stats.received).toBe(events.length);
+  expect(stats.orders.size).toBeGreaterThan(0);
+  const docs = [];
+  for await (const d of backend.store.scanAll()) docs.push(d.state);
+  const ledger = applyAll(events);
+  expect(canonicalJson(docs)).toBe(canonicalJson([...ledger.docs.keys()].sort().map((k) => ledger.docs.get(k))));
+});
+
+it('when a batch does not fit its heap, drains again with half the batch, down to 100, then gives up with the error', async () => {
+  await archiveAndPublish(backend, fc.sample(historyArb(5, 5), { seed: 3, numRuns: 1 })[0]!.map(canonicalEntry));
+  const warnings: number[] = [];
+  const log = { ...silentLogger(), warn: (o: { batchSize: number }) => warnings.push(o.batchSize) } as unknown as Logger;
+  const tight = { ...config, matcher: { ...config.matcher, batchSize: 400 } };
+  await expect(drainInThread({ config: tight, log, heapMb: 8 })).rejects.toThrow(/out of memory|heap/i);
+  expect(warnings).toEqual([200, 100]);
 });

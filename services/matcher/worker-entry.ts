@@ -1,5 +1,5 @@
-// The matcher's pull loop in its own thread (started by `startMatcherThread`): its synchronous SQLite
-// work then never holds the HTTP server's event loop, and it has a core of its own.
+// The matcher in its own thread (started by thread.ts): its synchronous SQLite work then never holds
+// the HTTP server's event loop, it has a core of its own, and its heap has a known ceiling.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openBackend } from '#shared/backend.ts';
 import type { Config } from '#shared/config.ts';
@@ -7,9 +7,9 @@ import { createLogger } from '#shared/log.ts';
 import { matcherFor } from './matcher.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('worker-entry.ts runs only as a worker thread (see startMatcherThread)');
-const { config } = workerData as { config: Config };
-const log = createLogger({ name: 'tieout' }).child({ thread: 'matcher' });
+if (port === null) throw new Error('worker-entry.ts runs only as a worker thread (see thread.ts)');
+const { config, mode, logLevel } = workerData as { config: Config; mode: 'run' | 'drain'; logLevel?: string };
+const log = createLogger({ name: 'tieout', ...(logLevel ? { level: logLevel } : {}) }).child({ thread: 'matcher' });
 const backend = await openBackend(config);
 const matcher = matcherFor(config, backend, log);
 port.on('message', (message: unknown) => {
@@ -17,8 +17,8 @@ port.on('message', (message: unknown) => {
 });
 port.postMessage({ type: 'started' });
 try {
-  const stats = await matcher.run();
-  port.postMessage({ type: 'stopped', stats: { ...stats, orders: stats.orders.size } });
+  const stats = mode === 'drain' ? await matcher.drain({ onWait: (leased) => port.postMessage({ type: 'wait', leased }) }) : await matcher.run();
+  port.postMessage({ type: 'stopped', stats });
 } finally {
   await backend.close();
   // The message listener holds the thread open; closing the port lets it exit.
