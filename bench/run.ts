@@ -339,7 +339,7 @@ async function runCases(cases: readonly Case[], args: string[], metaPath: string
     log(`matcher: ${matcher.received} events in ${matcher.seconds} s = ${matcher.eventsPerSecond}/s, peak RSS ${matcher.peakRssMb} MB`);
   }
   if (cases.includes('replay')) {
-    log('replay: whole archive into a shadow ledger, compared with live');
+    log('replay: whole archive into a scratch shadow store, compared with live');
     results.replay = await inChild<ReplayResult>('replay', args);
     log(`replay: ${results.replay.events} events in ${results.replay.seconds} s = ${results.replay.eventsPerSecond}/s, peak RSS ${results.replay.peakRssMb} MB`);
   }
