@@ -60,7 +60,7 @@ describe('loadConfig', () => {
       narration: { model: 'claude-sonnet-4-5', timeoutMs: 20_000, maxTokens: 8_000 },
       slack: { channel: undefined },
       ingest: { maxBodyBytes: 5 * 1024 * 1024 },
-      matcher: { batchSize: 20000, leaseSeconds: 30, delivery: 'pull' },
+      matcher: { batchSize: 30000, leaseSeconds: 30, delivery: 'pull' },
       service: 'all',
       gcp: undefined,
       port: 8080,
@@ -260,7 +260,7 @@ describe('loadConfig', () => {
 describe('loadConfig: Google Cloud, OIDC and the service to run', () => {
   const gcpFile = () => writeConfig('backend: gcp\n');
 
-  it('gives the matcher batches of 2,000 on Google Cloud and 20,000 embedded, unless the file says otherwise', () => {
+  it('gives the matcher batches of 2,000 on Google Cloud and 30,000 embedded, unless the file says otherwise', () => {
     gcpFile();
     expect(unwrap(loadConfig({ env: GCP_ENV, cwd })).matcher.batchSize).toBe(2000);
     writeConfig('backend: gcp\nmatcher:\n  batchSize: 500\n');

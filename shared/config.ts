@@ -406,7 +406,7 @@ const GCP_ENV: Readonly<Record<keyof GcpNames, string>> = {
  * capped heap, so memory stays bounded. Google Cloud: Pub/Sub pulls at most 1,000 messages a
  * request and a Firestore transaction should stay small.
  */
-export const EMBEDDED_BATCH_SIZE = 20_000;
+export const EMBEDDED_BATCH_SIZE = 30_000;
 export const GCP_BATCH_SIZE = 2_000;
 
 /**

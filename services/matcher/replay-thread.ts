@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '#shared/config.ts';
 import type { ReplayResult, ReplaySelection } from './replay.ts';
+import { MATCHER_YOUNG_HEAP_MB } from './thread.ts';
 
 /**
  * The replay thread's old-generation heap, in MB. Replay holds one batch of events and a bounded
@@ -44,7 +45,7 @@ export function replayInThread(input: {
   return new Promise<ReplayResult>((resolve, reject) => {
     const worker = new Worker(new URL('./replay-entry.ts', import.meta.url), {
       workerData: { config: input.config, selection: input.selection, into: input.into, now: input.now },
-      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: MATCHER_YOUNG_HEAP_MB },
     });
     let result: ReplayResult | undefined;
     let failure: Error | undefined;

@@ -6,12 +6,15 @@ import type { Logger } from '#shared/log.ts';
 import type { MatcherStats } from './matcher.ts';
 
 /**
- * The matcher thread's old-generation heap, in MB. Measured at 1M events with batches of 20,000:
- * 16,171 events/s within 472 MB peak RSS for the process; 256 MB gave no more speed and 518 MB;
- * batches of 30,000 in 192 MB were slower (the collector runs more). Without a cap V8 lets the
- * heap grow far beyond what is live. A batch that does not fit is retried at half the size.
+ * The matcher thread's heap, in MB: old generation, and a young generation smaller than V8's
+ * default (fewer short-lived objects held, no slower). Measured at 1M events with batches of
+ * 30,000 (the embedded default): 16,692 events/s within 404 MB peak RSS for the process. Batches
+ * of 40,000 gave 17,440/s within 449 MB, of 50,000 in 320 MB 18,275/s but 518 MB; without a cap
+ * V8 lets the heap grow far beyond what is live. A batch that does not fit is retried at half the
+ * size. BENCHMARKS.md §6 has the whole table.
  */
-export const MATCHER_HEAP_MB = 192;
+export const MATCHER_HEAP_MB = 256;
+export const MATCHER_YOUNG_HEAP_MB = 32;
 /** The smallest batch the thread falls back to after running out of heap. */
 const MIN_BATCH = 100;
 
@@ -29,7 +32,7 @@ const halved = (config: Config): Config => ({ ...config, matcher: { ...config.ma
 function spawn(config: Config, mode: 'run' | 'drain', options: Options): Worker {
   return new Worker(new URL('./worker-entry.ts', import.meta.url), {
     workerData: { config, mode, ...(options.logLevel ? { logLevel: options.logLevel } : {}) },
-    resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? MATCHER_HEAP_MB },
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? MATCHER_HEAP_MB, maxYoungGenerationSizeMb: MATCHER_YOUNG_HEAP_MB },
   });
 }
 
