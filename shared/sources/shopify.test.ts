@@ -72,9 +72,6 @@ const orderEvent = (r: Result<CanonicalEvent[]>): EventOfKind<'order'> => {
   return order;
 };
 
-// ---- signature --------------------------------------------------------------------------------------
-
-
 /** What refund 509562969 of the published fixture normalizes to, however it arrives. */
 const REFUND_509562969 = {
   refundId: '509562969',
@@ -87,6 +84,8 @@ const REFUND_509562969 = {
     { sku: 'IPOD2008GREEN', quantity: 1, restockType: 'legacy_restock' },
   ],
 };
+
+// ---- signature --------------------------------------------------------------------------------------
 
 describe('shopifySource.verify', () => {
   const body = readFileSync(FIXTURES + ORDER_FIXTURE);
