@@ -3,8 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkUnit, type CheckCode } from '#shared/domain/checks.ts';
-import type { Bucket, Classified, MappingCause } from '#shared/domain/classification.ts';
+import type { Classified } from '#shared/domain/classification.ts';
 import { narrationFactsOf } from '#shared/domain/narration-check.ts';
 import { buildReport, type Report } from '#shared/domain/report.ts';
 import { createLogger, silentLogger } from '#shared/log.ts';
@@ -12,31 +11,17 @@ import type { NarrationFacts, Narrator } from '#shared/ports/narrator.ts';
 import { createAnthropicNarrator, NARRATION_TOOL, SYSTEM_PROMPT } from './anthropic-narrator.ts';
 import { narrateReport } from './narrate.ts';
 import { createTemplateNarrator } from './template-narrator.ts';
+import { classifiedBreak, type BreakSpec } from '../../test/support/classified.ts';
 
 const API_KEY = 'sk-ant-test-0123456789';
 const MODEL = 'claude-test-model';
 const AS_OF = '2026-11-26T06:00:00.000Z';
 
-type Spec = { key: string; code: CheckCode; bucket: Bucket; amount: number; currency?: string; ageHours: number; cause?: MappingCause; rule?: string; facts?: Record<string, string | readonly string[]> };
+type Spec = BreakSpec;
 
 function classified(s: Spec): Classified {
-  const unit = checkUnit(s.code);
-  return {
-    id: `${s.key}:${s.code}`,
-    orderKey: s.key,
-    code: s.code,
-    nature: unit.nature,
-    owner: unit.owner,
-    since: new Date(Date.parse(AS_OF) - s.ageHours * 3_600_000).toISOString(),
-    windowHours: unit.windowHours,
-    amount: s.amount,
-    currency: s.currency ?? 'USD',
-    facts: { systems: ['logistics', 'processor', 'storefront'], gateways: ['stripe'], skus: ['TEE-BLK-M'], carriers: ['UPS'], orderName: `#${s.key}`, ...s.facts },
-    bucket: s.bucket,
-    ageHours: s.ageHours,
-    ruleId: s.rule ?? null,
-    cause: s.cause ?? null,
-  };
+  const facts = { systems: ['logistics', 'processor', 'storefront'], gateways: ['stripe'], skus: ['TEE-BLK-M'], carriers: ['UPS'], orderName: `#${s.key}`, ...s.facts };
+  return classifiedBreak({ ...s, facts }, AS_OF);
 }
 
 function night(specs: readonly Spec[]): Report {

@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkUnit, type CheckCode, type Facts } from '#shared/domain/checks.ts';
-import type { Bucket, Classified, MappingCause } from '#shared/domain/classification.ts';
+import type { CheckCode } from '#shared/domain/checks.ts';
+import type { Classified } from '#shared/domain/classification.ts';
 import { allTiedLine, buildReport, type PreviousException, type Report } from '#shared/domain/report.ts';
 import { silentLogger } from '#shared/log.ts';
 import { renderSlack, SLACK_LIMITS, type SlackMessage } from './render-slack.ts';
 import { createSlackNotifier, SlackPostError } from './slack-notifier.ts';
+import { classifiedBreak, type BreakSpec } from '../../test/support/classified.ts';
 
 const BUSINESS_DATE = '2026-11-25';
 const AS_OF = '2026-11-26T06:00:00.000Z';
@@ -19,41 +20,7 @@ const CHANNEL = 'C0RECON';
 // ---------------------------------------------------------------------------------------------
 // Report builders: hand-made classified breaks through the real buildReport.
 
-type BreakSpec = {
-  readonly key: string;
-  readonly code: CheckCode;
-  readonly bucket: Bucket;
-  readonly amount: number;
-  readonly ageHours: number;
-  readonly currency?: string;
-  readonly cause?: MappingCause;
-  readonly rule?: string;
-  readonly expected?: number;
-  readonly actual?: number;
-  readonly facts?: Facts;
-};
-
-function classified(s: BreakSpec): Classified {
-  const unit = checkUnit(s.code);
-  return {
-    id: `${s.key}:${s.code}`,
-    orderKey: s.key,
-    code: s.code,
-    nature: unit.nature,
-    owner: unit.owner,
-    since: new Date(Date.parse(AS_OF) - s.ageHours * 3_600_000).toISOString(),
-    windowHours: unit.windowHours,
-    amount: s.amount,
-    currency: s.currency ?? 'USD',
-    ...(s.expected !== undefined ? { expected: s.expected } : {}),
-    ...(s.actual !== undefined ? { actual: s.actual } : {}),
-    facts: s.facts ?? {},
-    bucket: s.bucket,
-    ageHours: s.ageHours,
-    ruleId: s.rule ?? null,
-    cause: s.cause ?? null,
-  };
-}
+const classified = (s: BreakSpec): Classified => classifiedBreak(s, AS_OF);
 
 const previous = (id: string, nights: number, amount = 1_000): PreviousException => {
   const [orderKey, code] = [id.slice(0, id.lastIndexOf(':')), id.slice(id.lastIndexOf(':') + 1)];

@@ -1,35 +1,21 @@
 // The narration check: a model may reword the findings, never add or change an amount, date, key or count.
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Narration as PortNarration, NarrationFacts as PortFacts } from '../ports/narrator.ts';
-import { CHECK_CODES, checkUnit, type CheckCode } from './checks.ts';
-import type { Bucket, Classified, MappingCause } from './classification.ts';
+import { CHECK_CODES, type CheckCode } from './checks.ts';
+import type { Classified } from './classification.ts';
 import { formatMoney } from './money.ts';
 import { checkNarration, narrationFactsOf, type Narration, type NarrationFacts } from './narration-check.ts';
 import { buildReport, type Report } from './report.ts';
+import { classifiedBreak, type BreakSpec } from '../../test/support/classified.ts';
 
 const BUSINESS_DATE = '2026-11-25';
 const AS_OF = '2026-11-26T06:00:00.000Z';
 
-type Spec = { key: string; code: CheckCode; bucket: Bucket; amount: number; currency?: string; ageHours: number; since?: string; facts?: Record<string, string | number | readonly string[]>; rule?: string; cause?: MappingCause };
+type Spec = BreakSpec;
 
 function classified(s: Spec): Classified {
-  const unit = checkUnit(s.code);
-  return {
-    id: `${s.key}:${s.code}`,
-    orderKey: s.key,
-    code: s.code,
-    nature: unit.nature,
-    owner: unit.owner,
-    since: s.since ?? new Date(Date.parse(AS_OF) - s.ageHours * 3_600_000).toISOString(),
-    windowHours: unit.windowHours,
-    amount: s.amount,
-    currency: s.currency ?? 'USD',
-    facts: { systems: ['processor', 'storefront'], gateways: ['stripe'], skus: ['SKU-1'], carriers: [], orderName: `#${s.key}`, ...s.facts },
-    bucket: s.bucket,
-    ageHours: s.ageHours,
-    ruleId: s.rule ?? null,
-    cause: s.cause ?? null,
-  };
+  const facts = { systems: ['processor', 'storefront'], gateways: ['stripe'], skus: ['SKU-1'], carriers: [], orderName: `#${s.key}`, ...s.facts };
+  return classifiedBreak({ ...s, facts }, AS_OF);
 }
 
 function report(specs: readonly Spec[], previous: Report['exceptions'] = []): Report {
