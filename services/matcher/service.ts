@@ -12,14 +12,25 @@ import { startMatcherThread } from './thread.ts';
 
 export type MatcherService = {
   readonly app: Hono;
-  readonly matcher: Matcher;
   /** The push matcher behind `POST /pubsub/push`, when mounted. */
   readonly push: PushMatcher | undefined;
-  /** Resolves when the matcher loop has stopped (after `stop`); at once when it does not pull. */
-  readonly done: Promise<unknown>;
   /** Stops pulling; the batch in hand is committed and acked first, and pushes in hand are committed. */
   stop(): Promise<void>;
 };
+
+/** The pull loop on this thread: `stop` resolves once the batch in hand is committed and acked. */
+function runHere(matcher: Matcher, log: Logger): { stop(): Promise<void> } {
+  const done = matcher.run().then(
+    (s) => log.info({ applied: s.applied, duplicates: s.duplicates, rejected: s.rejected }, 'matcher stopped'),
+    (e: unknown) => log.error({ error: (e as Error).message }, 'matcher failed'),
+  );
+  return {
+    async stop() {
+      matcher.stop();
+      await done;
+    },
+  };
+}
 
 /**
  * Builds the matcher service over a backend; routes are mounted on `app` (shared with other services in
@@ -42,7 +53,6 @@ export function startMatcherService(deps: {
   readonly push?: { readonly auth: RequestAuth };
 }): MatcherService {
   const { config, backend, log } = deps;
-  const matcher = matcherFor(config, backend, log, deps.now);
   const app = orderApi(
     {
       store: backend.store,
@@ -60,22 +70,12 @@ export function startMatcherService(deps: {
     ? createPushMatcher({ store: backend.store, checkConfig: checkConfigOf(config), log, now: deps.now, maxBatch: config.matcher.batchSize })
     : undefined;
   if (push && deps.push) pushApi({ matcher: push, auth: deps.push.auth, maxBodyBytes: config.ingest.maxBodyBytes }, app);
-  const thread = deps.pull !== false && deps.thread === true ? startMatcherThread({ config, log }) : undefined;
-  const done =
-    deps.pull === false || thread !== undefined
-      ? Promise.resolve()
-      : matcher.run().then(
-          (s) => log.info({ applied: s.applied, duplicates: s.duplicates, rejected: s.rejected }, 'matcher stopped'),
-          (e: unknown) => log.error({ error: (e as Error).message }, 'matcher failed'),
-        );
+  const loop = deps.pull === false ? undefined : deps.thread === true ? startMatcherThread({ config, log }) : runHere(matcherFor(config, backend, log, deps.now), log);
   return {
     app,
-    matcher,
     push,
-    done,
     async stop() {
-      matcher.stop();
-      await Promise.all([done, thread?.stop()]);
+      await loop?.stop();
       await push?.drain();
     },
   };

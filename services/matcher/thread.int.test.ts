@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { historyArb } from '../../test/support/arbitraries.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
+import { eventually } from '../../test/support/cli.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
 import { drainInThread, startMatcherThread } from './thread.ts';
 
@@ -24,20 +25,15 @@ afterEach(async () => {
   await fx.cleanup();
 });
 
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('the matcher thread applies what is published, to the same state as the pure fold, and stops cleanly', async () => {
   const events = fc.sample(historyArb(30, 30), { seed: 7, numRuns: 1 })[0] as CanonicalEvent[];
   const thread = startMatcherThread({ config, log: silentLogger() });
   await archiveAndPublish(backend, events.slice(0, 100).map(canonicalEntry));
   await archiveAndPublish(backend, events.slice(100).map(canonicalEntry));
-  await until(async () => (await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending === 0 && (await backend.bus.stats(MATCHER_SUBSCRIPTION)).leased === 0);
+  await eventually(async () => {
+    const { pending, leased } = await backend.bus.stats(MATCHER_SUBSCRIPTION);
+    return pending === 0 && leased === 0 ? true : undefined;
+  }, 20_000, 'the bus to drain');
   await thread.stop();
   const docs = [];
   for await (const d of backend.store.scanAll()) docs.push(d.state);
