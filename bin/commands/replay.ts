@@ -1,11 +1,9 @@
 // `tieout replay`: rebuild state from archived raw payloads with this build and show what differs.
-import { checkConfigOf } from '#shared/config.ts';
 import { openBackend } from '#shared/backend.ts';
-import { createScratchOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
 import { addDays, cutoffInstant } from '#shared/domain/business-date.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
-import { replay, type ReplayResult } from '../../services/matcher/replay.ts';
-import { ReplayHeapExhausted, replayInThread } from '../../services/matcher/replay-thread.ts';
+import type { ReplayResult } from '../../services/matcher/replay.ts';
+import { ReplayHeapExhausted, replayInThread, replayWith } from '../../services/matcher/replay-thread.ts';
 import { retryQuarantine } from '../../services/ingest/ingest.ts';
 import { EXIT_FAILURE, EXIT_OK, type CommandContext } from './context.ts';
 
@@ -50,13 +48,7 @@ export async function runReplay(ctx: CommandContext, options: ReplayOptions, isT
     } catch (e) {
       if (!(e instanceof ReplayHeapExhausted)) throw e;
       ctx.stderr(`${isTty ? '\n' : ''}tieout replay: ${e.message}; running it again without the cap.\n`);
-      const shadow = createScratchOrderStateStore(ctx.config.backend === 'embedded' ? ctx.config.dataDir : undefined);
-      try {
-        const deps = { archive: backend.archive, store: backend.store, shadow, checkConfig: checkConfigOf(ctx.config), normalize: normalizeContextOf(ctx.config), now: ctx.now, onProgress };
-        result = await replay(deps, selection, options.into);
-      } finally {
-        await shadow.close();
-      }
+      result = await replayWith(ctx.config, backend, { selection, into: options.into, now: ctx.now, onProgress });
     }
     if (isTty) ctx.stderr('\n');
     const secs = ((Date.now() - started) / 1000).toFixed(1);

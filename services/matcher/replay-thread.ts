@@ -1,7 +1,11 @@
 // Runs a replay in a worker thread whose heap is capped, so a replay of any size stays within a known memory budget.
 import { Worker } from 'node:worker_threads';
-import type { Config } from '#shared/config.ts';
-import type { ReplayResult, ReplaySelection } from './replay.ts';
+import { tmpdir } from 'node:os';
+import { createScratchOrderStateStore } from '#shared/adapters/sqlite/order-state-store.ts';
+import type { Backend } from '#shared/backend.ts';
+import { checkConfigOf, type Config } from '#shared/config.ts';
+import { normalizeContextOf } from '#shared/sources/context.ts';
+import { replay, type ReplayResult, type ReplaySelection } from './replay.ts';
 import { MATCHER_YOUNG_HEAP_MB } from './thread.ts';
 
 /**
@@ -61,4 +65,22 @@ export function replayInThread(input: {
       else reject(failure ?? new Error(`replay thread exited with code ${code} before it finished`));
     });
   });
+}
+
+/**
+ * Replays on this thread, over an open backend, into a scratch shadow beside the data (or in the
+ * temp dir) that is deleted afterwards: what the replay thread runs, and the uncapped fallback.
+ */
+export async function replayWith(
+  config: Config,
+  backend: Pick<Backend, 'archive' | 'store'>,
+  run: { readonly selection: ReplaySelection; readonly into: 'shadow' | 'live'; readonly now: () => string; readonly onProgress?: (done: number, total: number) => void },
+): Promise<ReplayResult> {
+  const shadow = createScratchOrderStateStore(config.backend === 'embedded' ? config.dataDir : tmpdir());
+  try {
+    const deps = { archive: backend.archive, store: backend.store, shadow, checkConfig: checkConfigOf(config), normalize: normalizeContextOf(config), now: run.now };
+    return await replay(run.onProgress ? { ...deps, onProgress: run.onProgress } : deps, run.selection, run.into);
+  } finally {
+    await shadow.close();
+  }
 }
