@@ -41,4 +41,41 @@ describe('group commit', () => {
     expect(await g.add('c')).toBe('c');
     await g.drain();
   });
+
+  it('with maxInFlight 2, hands the next batch over while one is still flushing, never more than two, in order', async () => {
+    const handed: number[][] = [];
+    let inFlight = 0;
+    let most = 0;
+    const g = createGroupCommit<number, number>(
+      async (items) => {
+        handed.push([...items]);
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return items.map((i) => i * 10);
+      },
+      { maxBatch: 2, maxWaitMs: 1, maxInFlight: 2 },
+    );
+    const all = await Promise.all(Array.from({ length: 9 }, (_, i) => g.add(i)));
+    expect(all).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80]);
+    expect(handed.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(most).toBe(2);
+  });
+
+  it('drain waits for every flush in flight and for what is still pending', async () => {
+    const done: number[] = [];
+    const g = createGroupCommit<number, number>(
+      async (items) => {
+        await new Promise((r) => setTimeout(r, 4));
+        done.push(...items);
+        return items;
+      },
+      { maxBatch: 1, maxWaitMs: 50, maxInFlight: 2 },
+    );
+    void g.add(1);
+    void g.add(2);
+    void g.add(3);
+    await g.drain();
+    expect(done).toEqual([1, 2, 3]);
+  });
 });

@@ -1,51 +1,70 @@
 // Group commit: concurrent requests share one durable write (ingest: one fsync per batch of webhooks; the push matcher: one Firestore transaction per batch of pushes).
 
+export type GroupCommitOptions = {
+  /** The most items in one flush (default 500). */
+  readonly maxBatch?: number;
+  /** How long the first item of a batch waits for company while a flush slot is free (default 2 ms). */
+  readonly maxWaitMs?: number;
+  /**
+   * Flushes that may run at once (default 1). A pipelined writer (the embedded ingest writer archives
+   * one batch while it publishes the one before) takes 2, so the next batch is handed over while the
+   * last is still being published. Batches are handed to `flush` in arrival order either way.
+   */
+  readonly maxInFlight?: number;
+};
+
 /**
  * Collects items added within `maxWaitMs` (or until `maxBatch`) and hands them to `flush` in one
  * call; each `add` resolves with its own result once that flush is durable, or rejects with its error.
- * Only one flush runs at a time; items arriving meanwhile form the next batch.
+ * At most `maxInFlight` flushes run at a time; items arriving meanwhile form the next batch, which is
+ * handed over as soon as a flush finishes.
  */
-export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<readonly R[]>, options: { readonly maxBatch?: number; readonly maxWaitMs?: number } = {}) {
+export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<readonly R[]>, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 500;
   const maxWaitMs = options.maxWaitMs ?? 2;
+  const maxInFlight = options.maxInFlight ?? 1;
   type Waiter = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
-  let pending: Waiter[] = [];
+  const pending: Waiter[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  // Each flush in flight, as a promise that settles (never rejects) when it is done.
+  const flights = new Set<Promise<void>>();
 
-  const run = async (): Promise<void> => {
-    while (pending.length > 0) {
-      const batch = pending.splice(0, maxBatch);
-      try {
-        const results = await flush(batch.map((w) => w.item));
-        batch.forEach((w, i) => w.resolve(results[i] as R));
-      } catch (e) {
-        for (const w of batch) w.reject(e);
-      }
-    }
-  };
-  const kick = () => {
+  const launch = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    running ??= run().finally(() => {
-      running = undefined;
-      if (pending.length > 0) kick();
-    });
+    while (pending.length > 0 && flights.size < maxInFlight) {
+      const batch = pending.splice(0, maxBatch);
+      let flushed: Promise<readonly R[]>;
+      try {
+        flushed = flush(batch.map((w) => w.item));
+      } catch (e) {
+        flushed = Promise.reject(e);
+      }
+      const flight: Promise<void> = flushed.then(
+        (results) => batch.forEach((w, i) => w.resolve(results[i] as R)),
+        (e: unknown) => batch.forEach((w) => w.reject(e)),
+      ).finally(() => {
+        flights.delete(flight);
+        if (pending.length > 0) launch();
+      });
+      flights.add(flight);
+    }
   };
 
   return {
     add(item: T): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         pending.push({ item, resolve, reject });
-        if (pending.length >= maxBatch) kick();
-        else timer ??= setTimeout(kick, maxWaitMs);
+        if (flights.size >= maxInFlight) return; // handed over when a flush finishes
+        if (pending.length >= maxBatch) launch();
+        else timer ??= setTimeout(launch, maxWaitMs);
       });
     },
     /** Waits for everything added so far to be flushed. */
     async drain(): Promise<void> {
-      while (pending.length > 0 || running) {
-        if (!running) kick();
-        await running;
+      while (pending.length > 0 || flights.size > 0) {
+        launch();
+        await Promise.race(flights);
       }
     },
   };

@@ -75,7 +75,7 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
     // On the embedded backend, validation and the durable SQLite writes run in a writer thread: the
     // HTTP loop only verifies signatures and waits, so it keeps answering while a batch is synced.
     writer = config.backend === 'embedded' ? startWriterThread({ config, log }) : undefined;
-    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now, ...(writer ? { write: writer.write } : {}) });
+    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now, ...(writer ? { writer } : {}) });
     drainIngest = ingest.drain;
     ingestApi(
       {

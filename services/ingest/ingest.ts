@@ -29,9 +29,10 @@ export type IngestDeps = {
   readonly now: () => string;
   /**
    * Where verified records go to be normalized, archived and published (default: `archiveRaw` on
-   * this thread). `tieout serve` on the embedded backend hands them to a writer thread instead.
+   * this thread, one batch at a time). `tieout serve` on the embedded backend hands them to the
+   * writer threads instead, `depth` batches at a time.
    */
-  readonly write?: (records: readonly RawRecord[]) => Promise<Outcome[]>;
+  readonly writer?: { readonly write: (records: readonly RawRecord[]) => Promise<Outcome[]>; readonly depth: number };
 };
 
 /** A content-derived id for a payload that carries none we can read. */
@@ -39,13 +40,16 @@ export function contentId(system: string, body: string | Buffer): string {
   return `${system}:sha256:${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
 }
 
-/** Normalizes raw records; what normalizes is archived and published together, the rest quarantined whole. */
-export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'normalize'>, records: readonly RawRecord[]): Promise<Outcome[]> {
+/** What normalizing a batch of raw records gives: entries to archive, payloads to quarantine, and an outcome per record. */
+export type Normalized = { readonly entries: ArchiveEntry[]; readonly bad: (RawRecord & { error: string })[]; readonly outcomes: Outcome[] };
+
+/** Normalizes raw records (pure): what normalizes becomes an archive entry, the rest is kept whole for quarantine. */
+export function normalizeRecords(records: readonly RawRecord[], ctx: NormalizeContext): Normalized {
   const entries: ArchiveEntry[] = [];
   const outcomes: Outcome[] = [];
   const bad: (RawRecord & { error: string })[] = [];
   for (const raw of records) {
-    const result = normalizeRaw(raw, deps.normalize);
+    const result = normalizeRaw(raw, ctx);
     if (result.ok) {
       entries.push({ raw, events: result.value });
       outcomes.push({ kind: 'accepted', rawId: raw.id, events: result.value.length });
@@ -55,6 +59,12 @@ export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'nor
       outcomes.push({ kind: 'quarantined', rawId: raw.id, error });
     }
   }
+  return { entries, bad, outcomes };
+}
+
+/** Normalizes raw records; what normalizes is archived and published together, the rest quarantined whole. */
+export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'normalize'>, records: readonly RawRecord[]): Promise<Outcome[]> {
+  const { entries, bad, outcomes } = normalizeRecords(records, deps.normalize);
   if (bad.length > 0) await deps.archive.quarantine(bad);
   await archiveAndPublish(deps, entries);
   return outcomes;
@@ -64,7 +74,9 @@ export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'nor
 export function createIngest(deps: IngestDeps) {
   const counters: IngestCounters = { accepted: 0, events: 0, quarantined: 0, refused: 0, refusedBySystem: {} };
   // Deliveries arriving together are archived and published in one transaction each.
-  const commit = createGroupCommit<RawRecord, Outcome>(deps.write ?? ((records) => archiveRaw(deps, records)));
+  const commit = deps.writer
+    ? createGroupCommit<RawRecord, Outcome>(deps.writer.write, { maxInFlight: deps.writer.depth })
+    : createGroupCommit<RawRecord, Outcome>((records) => archiveRaw(deps, records));
 
   const count = (o: Outcome, system: string) => {
     if (o.kind === 'accepted') {

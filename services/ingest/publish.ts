@@ -31,9 +31,14 @@ export function toMessage(event: CanonicalEvent, rawId?: string): BusMessage {
 export async function archiveAndPublish(deps: { readonly archive: Archive; readonly bus: EventBus }, entries: readonly ArchiveEntry[]): Promise<number> {
   if (entries.length === 0) return 0;
   await deps.archive.append(entries);
-  const messages = entries.flatMap((e) => e.events.map((event) => toMessage(event, e.raw.id)));
+  const messages = messagesOf(entries);
   await deps.bus.publish(messages);
   return messages.length;
+}
+
+/** The bus messages of archived entries, in order: one per canonical event, naming its raw payload. */
+export function messagesOf(entries: readonly ArchiveEntry[]): BusMessage[] {
+  return entries.flatMap((e) => e.events.map((event) => toMessage(event, e.raw.id)));
 }
 
 /** An archive entry for a payload that already is a canonical event (the `canonical` source). */

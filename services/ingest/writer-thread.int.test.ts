@@ -46,3 +46,15 @@ it('keeps the order of concurrent writes and answers each with its own outcomes'
   for await (const a of backend.archive.scanEvents({})) seen.push(a.rawId);
   expect(seen).toEqual(batches.flat().map((r) => r.id));
 });
+
+it('a batch the archive refuses fails alone: nothing of it is published, and the next batch goes through', async () => {
+  const writer = startWriterThread({ config, log: silentLogger() });
+  const good = tiedOrder('7201').map((e) => canonical(JSON.stringify(e), e.id));
+  const refused = [{ ...canonical(JSON.stringify(tiedOrder('7202')[0]), 'canonical:late'), receivedAt: 'yesterday' }];
+  const [first, second] = await Promise.allSettled([writer.write(refused), writer.write(good)]);
+  expect(first).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/receivedAt/) } });
+  expect(second).toMatchObject({ status: 'fulfilled' });
+  await writer.close();
+  expect((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending).toBe(good.length);
+  expect(await backend.archive.countEvents()).toBe(good.length);
+});
