@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
@@ -119,6 +120,49 @@ describe('POST /webhooks/:system', () => {
 
   it('an unknown sender is 404', async () => {
     expect((await post('paypal', shopifyDelivery('orders/create', {}))).status).toBe(404);
+  });
+});
+
+describe('POST /webhooks/:system over Node\'s HTTP server (the body and headers read straight from Node\'s request)', () => {
+  let server: ServerType;
+  let base: string;
+  beforeEach(async () => {
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const send = (system: string, d: SignedDelivery, body: BodyInit = d.body) =>
+    fetch(`${base}/webhooks/${system}`, { method: 'POST', headers: d.headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  /** The body as a stream of 16 KB chunks: sent chunked, with no Content-Length. */
+  const streamed = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = Buffer.from(text);
+        for (let i = 0; i < bytes.length; i += 16 * 1024) controller.enqueue(bytes.subarray(i, i + 16 * 1024));
+        controller.close();
+      },
+    });
+
+  it('accepts signed deliveries, with a declared length and streamed, and refuses forged ones', async () => {
+    const d = shopifyDelivery('orders/create', shopifyOrder());
+    const res = await send('shopify', d);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, accepted: `shopify:${d.headers['x-shopify-webhook-id']}` });
+    const chunked = stripeDelivery('payment_intent.succeeded', stripePaymentIntent());
+    expect((await send('stripe', chunked, streamed(chunked.body))).status).toBe(200);
+    const forged = shopifyDelivery('orders/create', shopifyOrder(), 'wrong-secret');
+    expect((await send('shopify', forged)).status).toBe(401);
+    expect(await backend.archive.countEvents()).toBe(2);
+  });
+
+  it('a body over the limit gets 413, declared or streamed, and nothing is stored', async () => {
+    const big = shopifyDelivery('orders/create', { ...shopifyOrder(), note: 'x'.repeat(70 * 1024) });
+    expect((await send('shopify', big)).status).toBe(413);
+    expect((await send('shopify', big, streamed(big.body))).status).toBe(413);
+    expect(await stored()).toBe(0);
   });
 });
 

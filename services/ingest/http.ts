@@ -1,5 +1,6 @@
 // Ingest over HTTP: the webhook routes, the feed upload route and (gcp) Shopify's Pub/Sub delivery, answering in milliseconds.
-import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerMatches } from '#shared/bearer.ts';
 import type { Logger } from '#shared/log.ts';
@@ -29,11 +30,19 @@ export const PUBSUB_SYSTEMS = ['shopify'] as const;
 
 export const WEBHOOK_SYSTEMS = ['shopify', 'stripe', 'shipbob'] as const;
 
-function lowerHeaders(h: Headers): Record<string, string> {
+/** Node's own request under @hono/node-server; absent when the app is called with a web Request (tests, other runtimes). */
+const nodeRequest = (c: Context): HttpBindings['incoming'] | undefined => (c.env as Partial<HttpBindings> | undefined)?.incoming;
+
+/**
+ * The request's headers, names lower-cased, repeated ones joined with ", " (as the Fetch API joins
+ * them). Read from Node's request when there is one: the webhook path never builds a web Headers.
+ */
+function requestHeaders(c: Context): Record<string, string> {
   const out: Record<string, string> = {};
-  h.forEach((v, k) => {
-    out[k.toLowerCase()] = v;
-  });
+  const incoming = nodeRequest(c);
+  if (incoming) {
+    for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  } else c.req.raw.headers.forEach((v, k) => (out[k.toLowerCase()] = v));
   return out;
 }
 
@@ -48,11 +57,26 @@ export function ingestApi(deps: IngestHttpDeps, app: Hono = new Hono()): Hono {
     onError: (c) => c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413),
   });
 
-  app.post('/webhooks/:system', limit, async (c) => {
+  /**
+   * The body limit on the webhook path, where every request counts: a declared Content-Length is
+   * checked without touching the body, which is then read straight from Node's request (the
+   * generic limit would first wrap it in a web stream); a streamed body (chunked, no length) is
+   * counted as it arrives by the generic limit.
+   */
+  const webhookLimit: MiddlewareHandler = async (c, next) => {
+    const incoming = nodeRequest(c);
+    const length = incoming ? incoming.headers['content-length'] : c.req.header('content-length');
+    const streamed = (incoming ? incoming.headers['transfer-encoding'] : c.req.header('transfer-encoding')) !== undefined;
+    if (length === undefined || streamed) return limit(c, next);
+    if (Number(length) > deps.maxBodyBytes) return c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413);
+    await next();
+  };
+
+  app.post('/webhooks/:system', webhookLimit, async (c) => {
     const system = c.req.param('system');
     if (!(WEBHOOK_SYSTEMS as readonly string[]).includes(system)) return c.json({ error: `unknown webhook source ${system}` }, 404);
     const body = Buffer.from(await c.req.arrayBuffer());
-    const outcome = await deps.ingest.receive(system, { headers: lowerHeaders(c.req.raw.headers), body });
+    const outcome = await deps.ingest.receive(system, { headers: requestHeaders(c), body });
     if (outcome.kind === 'refused') return c.json({ error: 'signature check failed' }, 401);
     return c.json({ ok: true, [outcome.kind]: outcome.rawId }, 200);
   });
