@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Backend } from '#shared/backend.ts';
@@ -11,7 +12,14 @@ import { historyArb } from '../../test/support/arbitraries.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
 import { eventually } from '../../test/support/cli.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
-import { drainInThread, startMatcherThread } from './thread.ts';
+import { drainInThread, MATCHER_NICE, startMatcherThread } from './thread.ts';
+
+/** The nice value of each of this process's threads, from /proc (field 19 of each task's stat). */
+const threadNices = (): number[] =>
+  readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
 
 let fx: EmbeddedFixture;
 let config: Config;
@@ -39,6 +47,18 @@ it('the matcher thread applies what is published, to the same state as the pure 
   for await (const d of backend.store.scanAll()) docs.push(d.state);
   const ledger = applyAll(events);
   expect(canonicalJson(docs)).toBe(canonicalJson([...ledger.docs.keys()].sort().map((k) => ledger.docs.get(k))));
+});
+
+it.skipIf(!existsSync('/proc/self/task'))('the serving matcher thread runs at a lower priority than ingest, and only that thread (needs Linux /proc)', async () => {
+  const before = threadNices().filter((n) => n === MATCHER_NICE).length;
+  const thread = startMatcherThread({ config, log: silentLogger() });
+  try {
+    await eventually(async () => (threadNices().filter((n) => n === MATCHER_NICE).length === before + 1 ? true : undefined), 10_000, 'a thread at the matcher nice value');
+    // This (the caller's) thread is untouched.
+    expect(threadNices()[0]).toBe(0);
+  } finally {
+    await thread.stop();
+  }
 });
 
 it('stop() resolves at once when the thread is idle, and nothing is left leased', async () => {
