@@ -30,9 +30,9 @@ export type IngestDeps = {
   /**
    * Where verified records go to be normalized, archived and published (default: `archiveRaw` on
    * this thread, one batch at a time). `tieout serve` on the embedded backend hands them to the
-   * writer threads instead, `depth` batches at a time.
+   * writer threads instead: up to `depth` batches at a time, of at most `maxBatch` records.
    */
-  readonly writer?: { readonly write: (records: readonly RawRecord[]) => Promise<Outcome[]>; readonly depth: number };
+  readonly writer?: { readonly write: (records: readonly RawRecord[]) => Promise<Outcome[]>; readonly depth: number; readonly maxBatch: number };
 };
 
 /** A content-derived id for a payload that carries none we can read. */
@@ -75,7 +75,7 @@ export function createIngest(deps: IngestDeps) {
   const counters: IngestCounters = { accepted: 0, events: 0, quarantined: 0, refused: 0, refusedBySystem: {} };
   // Deliveries arriving together are archived and published in one transaction each.
   const commit = deps.writer
-    ? createGroupCommit<RawRecord, Outcome>(deps.writer.write, { maxInFlight: deps.writer.depth })
+    ? createGroupCommit<RawRecord, Outcome>(deps.writer.write, { maxInFlight: deps.writer.depth, maxBatch: deps.writer.maxBatch })
     : createGroupCommit<RawRecord, Outcome>((records) => archiveRaw(deps, records));
 
   const count = (o: Outcome, system: string) => {

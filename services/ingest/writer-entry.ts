@@ -1,83 +1,97 @@
-// The ingest writer's two threads (started by `startWriterThread`), one per durable store, so one
-// batch's archive commit and the previous batch's bus commit (each with its fsync) overlap:
-//   archive: normalizes a batch, quarantines what does not normalize, archives the rest (raw payloads
-//            and canonical events), then hands the bus messages to the publish thread;
-//   publish: publishes them on the bus and answers the HTTP thread.
-// A batch is published only after its archive commit is durable, and batches keep their order in both.
+// One stage of the ingest writer (started by `startWriterThread`). Three threads, one batch in each
+// at a time, so normalizing one batch, committing the one before to the archive and the one before
+// that to the bus (each commit with its fsync) all overlap:
+//   normalize: normalizes a batch (the payloads that do not normalize are kept for quarantine) and
+//              renders the bus messages of the rest;
+//   archive:   quarantines and archives it (raw payloads and canonical events);
+//   publish:   publishes the messages on the bus, then answers the HTTP thread.
+// A batch reaches the bus only after its archive commit is durable, and batches keep their order.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
 import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
 import type { Config } from '#shared/config.ts';
-import type { RawRecord } from '#shared/ports/archive.ts';
+import type { ArchiveEntry, RawRecord } from '#shared/ports/archive.ts';
 import { type BusMessage, MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
 import { normalizeRecords, type Outcome } from './ingest.ts';
 import { messagesOf } from './publish.ts';
+import type { WriteReply, WriterStage, WriteRequest } from './writer-thread.ts';
 
-/** From the HTTP thread to the archive thread. */
-export type WriteRequest = { readonly id: number; readonly records: readonly RawRecord[] };
-/** From the archive thread to the publish thread. */
-type Archived = { readonly id: number; readonly outcomes: readonly Outcome[]; readonly messages: readonly BusMessage[] };
-/** From either thread to the HTTP thread: the batch's outcomes once durable, or why it is not. */
-export type WriteReply = { readonly id: number; readonly outcomes?: readonly Outcome[]; readonly error?: string };
+/** Between stages: what is left to do for one batch, and its outcomes so far. */
+type InFlight = {
+  readonly id: number;
+  readonly outcomes: readonly Outcome[];
+  readonly entries?: readonly ArchiveEntry[];
+  readonly bad?: readonly (RawRecord & { error: string })[];
+  readonly messages: readonly BusMessage[];
+};
 
 const parent = parentPort;
 if (parent === null) throw new Error('writer-entry.ts runs only as a worker thread (see startWriterThread)');
-const { config, role, peer } = workerData as { config: Config; role: 'archive' | 'publish'; peer: MessagePort };
+const { config, stage, input, output } = workerData as { config: Config; stage: WriterStage; input?: MessagePort; output?: MessagePort };
 const paths = embeddedPaths(config.dataDir);
+// The first stage reads from the HTTP thread, the last answers it; the others talk over channels.
+const from = input ?? parent;
+const to = output ?? parent;
 
-/** Handles messages one at a time, in arrival order, even where a handler awaits. */
-function serially<M>(handle: (message: M) => Promise<void>): (message: M) => void {
-  let queue: Promise<void> = Promise.resolve();
-  return (message) => {
-    queue = queue.then(() => handle(message));
-  };
-}
-
-const fail = (id: number, e: unknown) => parent.postMessage({ id, error: (e as Error).message } satisfies WriteReply);
-
-if (role === 'archive') {
-  const archive = createSqliteArchive({ path: paths.archive });
-  const normalize = normalizeContextOf(config);
-  parent.on(
-    'message',
-    serially(async (message: WriteRequest | 'close') => {
-      if (message === 'close') {
-        await archive.close();
-        peer.postMessage('close');
-        peer.close();
-        parent.close();
-        return;
-      }
-      try {
-        const { entries, bad, outcomes } = normalizeRecords(message.records, normalize);
+/** Does one stage's work on a batch; resolves with what the next stage needs (the last: nothing). */
+type Work = (batch: WriteRequest & InFlight) => Promise<InFlight | undefined>;
+const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> = {
+  normalize() {
+    const ctx = normalizeContextOf(config);
+    return {
+      async work({ id, records }) {
+        const { entries, bad, outcomes } = normalizeRecords(records, ctx);
+        return { id, outcomes, entries, bad, messages: messagesOf(entries) };
+      },
+      close: async () => undefined,
+    };
+  },
+  archive() {
+    const archive = createSqliteArchive({ path: paths.archive });
+    return {
+      async work({ id, outcomes, entries = [], bad = [], messages }) {
         if (bad.length > 0) await archive.quarantine(bad);
         await archive.append(entries);
-        peer.postMessage({ id: message.id, outcomes, messages: messagesOf(entries) } satisfies Archived);
-      } catch (e) {
-        fail(message.id, e);
+        return { id, outcomes, messages };
+      },
+      close: () => archive.close(),
+    };
+  },
+  publish() {
+    const bus = createSqliteEventBus({ path: paths.bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS });
+    return {
+      async work({ id, outcomes, messages }) {
+        await bus.publish(messages);
+        parent.postMessage({ id, outcomes } satisfies WriteReply);
+        return undefined;
+      },
+      close: () => bus.close(),
+    };
+  },
+};
+const { work, close } = works[stage]();
+
+// One batch at a time, in arrival order, even where the work awaits.
+let queue: Promise<void> = Promise.resolve();
+from.on('message', (message: (WriteRequest & InFlight) | 'close') => {
+  queue = queue.then(async () => {
+    if (message === 'close') {
+      await close();
+      if (to !== parent) {
+        to.postMessage('close');
+        to.close();
       }
-    }),
-  );
-} else {
-  const bus = createSqliteEventBus({ path: paths.bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS });
-  peer.on(
-    'message',
-    serially(async (message: Archived | 'close') => {
-      if (message === 'close') {
-        await bus.close();
-        peer.close();
-        parent.close();
-        return;
-      }
-      try {
-        await bus.publish(message.messages);
-        parent.postMessage({ id: message.id, outcomes: message.outcomes } satisfies WriteReply);
-      } catch (e) {
-        fail(message.id, e);
-      }
-    }),
-  );
-}
-parent.postMessage({ ready: role });
+      if (from !== parent) from.close();
+      parent.close();
+      return;
+    }
+    try {
+      const next = await work(message);
+      if (next !== undefined) to.postMessage(next);
+    } catch (e) {
+      parent.postMessage({ id: message.id, error: (e as Error).message } satisfies WriteReply);
+    }
+  });
+});
