@@ -37,7 +37,8 @@ export type RecordWriter = {
 
 /**
  * Starts the writer's three threads (writer-entry.ts: normalize, archive, publish), the last two
- * over their own connections to the embedded stores under `config.dataDir`. If any thread dies,
+ * over their own connections to the embedded stores under `config.dataDir`, and a fourth that
+ * checkpoints those two files, so no commit on the way to an acknowledgement waits for a checkpoint. If any thread dies,
  * every write in flight is rejected (so the sender gets a 5xx and retries: nothing is acknowledged
  * that is not durable), the others are stopped, and all three start again for the next write. A
  * retried payload that was archived but not yet published is archived once and published again;
@@ -50,6 +51,7 @@ export function startWriterThread(deps: { readonly config: Config; readonly log:
   let nextId = 1;
   let closing = false;
   let first: Worker;
+  let checkpointer: Worker;
   let exited: Promise<void>;
 
   const start = () => {
@@ -63,6 +65,9 @@ export function startWriterThread(deps: { readonly config: Config; readonly log:
       return new Worker(url, { workerData: { config, stage, input, output }, transferList: ports });
     });
     first = threads[0] as Worker;
+    // And the thread that checkpoints the archive's and the bus's WAL for the stages.
+    checkpointer = new Worker(url, { workerData: { config, stage: 'checkpoint' } });
+    threads.push(checkpointer);
     const onReply = (m: WriteReply) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
@@ -108,6 +113,7 @@ export function startWriterThread(deps: { readonly config: Config; readonly log:
     async close() {
       closing = true;
       first.postMessage('close');
+      checkpointer.postMessage('close');
       await exited;
     },
   };

@@ -89,6 +89,10 @@ const MAX_IDS_PER_QUERY = 500;
 export type SqliteArchiveOptions = {
   /** The database file (created with its directory when missing). */
   readonly path: string;
+  /** False when another connection checkpoints the WAL for this one (`OpenOptions.autoCheckpoint`). */
+  readonly autoCheckpoint?: boolean;
+  /** This connection's page cache in MB (`OpenOptions.cacheMb`). */
+  readonly cacheMb?: number;
 };
 
 type Table = 'raw' | 'events';
@@ -124,7 +128,12 @@ type ExceptionRow = {
  * each `append` is one IMMEDIATE transaction, and scans page by `seq` in short read transactions.
  */
 export function createSqliteArchive(options: SqliteArchiveOptions): Archive {
-  let db: DatabaseSync | undefined = openDatabase(options.path, { migrations: MIGRATIONS, synchronous: 'FULL' });
+  let db: DatabaseSync | undefined = openDatabase(options.path, {
+    migrations: MIGRATIONS,
+    synchronous: 'FULL',
+    ...(options.autoCheckpoint === false ? { autoCheckpoint: false } : {}),
+    ...(options.cacheMb !== undefined ? { cacheMb: options.cacheMb } : {}),
+  });
   const statements = new Map<string, StatementSync>();
 
   const live = (): DatabaseSync => {

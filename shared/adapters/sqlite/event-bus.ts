@@ -64,12 +64,14 @@ export function createSqliteEventBus(options: {
   subscriptions: readonly string[];
   maxAttempts?: number;
   now?: () => number;
+  /** False when another connection checkpoints the WAL for this one (`OpenOptions.autoCheckpoint`). */
+  autoCheckpoint?: boolean;
 }): EventBus {
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
   const now = options.now ?? Date.now;
   const known = new Set(options.subscriptions);
-  const db: DatabaseSync = openDatabase(options.path, { migrations: MIGRATIONS, synchronous: 'FULL' });
+  const db: DatabaseSync = openDatabase(options.path, { migrations: MIGRATIONS, synchronous: 'FULL', ...(options.autoCheckpoint === false ? { autoCheckpoint: false } : {}) });
 
   const register = db.prepare('INSERT OR IGNORE INTO bus_subscriptions (name) VALUES (?)');
   immediate(db, () => {
