@@ -2,7 +2,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { openBackend } from '#shared/backend.ts';
-import { runsService, serveProblems } from '#shared/config.ts';
+import { runsService, SERVE_MATCHER_BATCH_SIZE, serveProblems } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { bearerTokenAuth, idTokenAuth } from '#shared/request-auth.ts';
 import { loadRules } from '#shared/rules-file.ts';
@@ -96,8 +96,10 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   if (runsService(config, 'matcher')) {
     // Push-fed on Cloud Run (matcher.delivery: push): Pub/Sub calls POST /pubsub/push and nothing pulls.
     const pull = !(gcp !== undefined && config.matcher.delivery === 'push');
+    // Sharing the bus file with ingest's writer, the matcher keeps its bus transactions short.
+    const shared = config.backend === 'embedded' && runsService(config, 'ingest');
     matcherService = startMatcherService({
-      config,
+      config: shared ? { ...config, matcher: { ...config.matcher, batchSize: Math.min(config.matcher.batchSize, SERVE_MATCHER_BATCH_SIZE) } } : config,
       backend,
       rules: currentRules,
       log,
