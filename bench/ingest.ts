@@ -1,4 +1,4 @@
-// The ingest case: `tieout serve` in a child process, driven by autocannon with signed webhooks.
+// The ingest case: `tieout serve` in a child process, driven by wrk (or autocannon) with signed webhooks.
 //
 // The server is the real command (`bin/tieout.ts serve`): ingest, matcher, order API and the
 // nightly scheduler in one process on one port, over the embedded SQLite backend in a temporary
@@ -6,12 +6,17 @@
 // (bench/webhooks.ts); the server verifies it, normalizes it, archives the raw payload and its
 // canonical events and publishes them on the bus (both `synchronous = FULL`) before answering 200.
 // Afterwards the archive is opened and checked against what the client saw answered.
+//
+// The load generator is wrk (C; Debian's `wrk` package) when it is on the PATH: it sends requests
+// built and signed beforehand (bench/wrk-webhooks.lua) and costs the shared cores about 10 µs of CPU
+// per request. Without it, autocannon (npm) builds and signs each request as it goes, for about 50 µs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
@@ -21,7 +26,24 @@ import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { fileSize, loadSampler, mb, round, type Measured } from './measure.ts';
 import { BENCH_SECRETS, createTraffic, type TrafficSummary, type WebhookRequest } from './webhooks.ts';
 
-// ---- autocannon (CommonJS, no type declarations): the part of its API used here -------------------
+// ---- the load generators ------------------------------------------------------------------------------
+
+export type Client = 'wrk' | 'autocannon';
+
+/** wrk's path when it is installed (on the PATH), else undefined. */
+export function wrkPath(): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) if (dir !== '' && existsSync(join(dir, 'wrk'))) return join(dir, 'wrk');
+  return undefined;
+}
+
+/**
+ * Requests built per second of a wrk run: each is sent once, so the file must outlast the fastest
+ * server; a run that wraps around is rejected (more answers than distinct requests).
+ */
+const WRK_MAX_RATE = 14_000;
+const WRK_SCRIPT = fileURLToPath(new URL('./wrk-webhooks.lua', import.meta.url));
+
+// autocannon (CommonJS, no type declarations): the part of its API used here.
 
 type AcRequest = {
   method?: string;
@@ -49,7 +71,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: AcO
 
 type Latency = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
 type Drive = {
-  /** autocannon's measured duration, and the wall time of the whole call (connecting and stopping included). */
+  /** The client's measured duration, and the wall time of the whole call (connecting and stopping included). */
   seconds: number;
   wallSeconds: number;
   built: number;
@@ -62,8 +84,8 @@ type Drive = {
   requestsPerSecond: number;
   /** Milliseconds, measured by this client from building each request to its response (µs resolution). */
   latencyMs: Latency;
-  /** autocannon's own figures (whole milliseconds). */
-  autocannon: { requestsPerSecondMean: number; latencyMs: { p50: number; p99: number; max: number; mean: number } };
+  /** The load generator, and its own figures (autocannon's in whole milliseconds; wrk's are the latency above). */
+  client: { tool: Client; requestsPerSecondMean: number; latencyMs: { p50: number; p99: number; max: number; mean: number } };
   clientCpuSeconds: number;
   /** All threads of the server process (event loop, libuv pool, GC helpers). */
   serverCpuSeconds: number;
@@ -76,6 +98,9 @@ type Drive = {
   load: Measured['load'];
 };
 export type IngestResult = {
+  client: Client;
+  /** The services `tieout serve` ran: all (the matcher folding alongside, on the same cores) or ingest alone. */
+  service: 'all' | 'ingest';
   connections: number;
   /** The matcher batch size `tieout serve` ran with ('default': its configuration default, 2,000). */
   matcherBatchSize: number | 'default';
@@ -84,7 +109,17 @@ export type IngestResult = {
   traffic: TrafficSummary;
   warmup: Drive;
   run: Drive;
-  server: { peakRssMb: number; startSeconds: number; stopSeconds: number; exitCode: number | null; counters: unknown; matcherBacklog: { pending: number; leased: number; deadLettered: number }; stateDocs: number };
+  server: {
+    peakRssMb: number;
+    startSeconds: number;
+    stopSeconds: number;
+    exitCode: number | null;
+    counters: unknown;
+    /** Service all: events the matcher had not applied when the load stopped, and the seconds it then took to apply them. */
+    matcherCatchUp?: { backlogAtEnd: number; seconds: number; caughtUp: boolean };
+    matcherBacklog: { pending: number; leased: number; deadLettered: number };
+    stateDocs: number;
+  };
   archive: {
     raw: number;
     events: number;
@@ -222,7 +257,7 @@ async function drive(base: string, next: () => WebhookRequest, seconds: number, 
     timeouts: result.timeouts,
     requestsPerSecond: Math.round(ok / result.duration),
     latencyMs: percentiles(latencies.subarray(0, n)),
-    autocannon: { requestsPerSecondMean: Math.round(result.requests.mean), latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, mean: round(result.latency.mean, 2) } },
+    client: { tool: 'autocannon', requestsPerSecondMean: Math.round(result.requests.mean), latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, mean: round(result.latency.mean, 2) } },
     clientCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
     serverCpuSeconds: round(serverCpu, 2),
     serverMainThread: {
@@ -235,9 +270,115 @@ async function drive(base: string, next: () => WebhookRequest, seconds: number, 
   };
 }
 
+/** What wrk-webhooks.lua prints when the run is done. */
+type WrkDone = {
+  durationUs: number;
+  requests: number;
+  loaded: number;
+  errors: { connect: number; read: number; write: number; status: number; timeout: number };
+  latencyUs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  cpuSeconds: number;
+};
+
+/**
+ * Drives the server with wrk for `seconds`: `connections` keep-alive connections, one request in
+ * flight on each. The requests are built and signed first (Stripe's `t=` is the second each was
+ * built, well within its 300 s tolerance) into a file wrk loads before it starts the clock; every
+ * response's status and body come back in a second file, for the ids of what was answered.
+ */
+async function driveWrk(wrk: string, base: string, next: () => WebhookRequest, seconds: number, connections: number, serverPid: number, okIds: Set<string>, builtIds: Set<string>, workDir: string): Promise<Drive> {
+  const requestsPath = join(workDir, `wrk-requests-${Date.now()}.txt`);
+  const responsesPath = join(workDir, `wrk-responses-${Date.now()}.txt`);
+  const built = Math.ceil(WRK_MAX_RATE * seconds);
+  const file = createWriteStream(requestsPath);
+  for (let i = 0; i < built; i++) {
+    const r = next();
+    builtIds.add(r.rawId);
+    const body = Buffer.from(r.body);
+    let head = `POST ${r.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n`;
+    for (const [k, v] of Object.entries(r.headers)) head += `${k}: ${v}\r\n`;
+    head += `Content-Length: ${body.length}\r\n\r\n`;
+    const length = Buffer.byteLength(head) + body.length;
+    file.write(`${length}\n${head}`);
+    if (!file.write(body)) await once(file, 'drain');
+  }
+  file.end();
+  await once(file, 'finish');
+
+  try {
+    const child = spawn(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', WRK_SCRIPT, base, '--', requestsPath, responsesPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // The script says on stderr when it has loaded the requests; wrk starts its clock then: measure from there.
+    let started: { cpu0: number; sched0: { cpu: number; wait: number }; load: ReturnType<typeof loadSampler>; t0: number } | undefined;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (started === undefined && stderr.includes('wrk-webhooks: loaded')) started = { cpu0: procCpuSeconds(serverPid), sched0: mainThreadSched(serverPid), load: loadSampler(), t0: performance.now() };
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0 || started === undefined) throw new Error(`wrk exited with ${code}: ${stderr}${stdout}`);
+    const wall = (performance.now() - started.t0) / 1000;
+    const serverCpu = procCpuSeconds(serverPid) - started.cpu0;
+    const sched1 = mainThreadSched(serverPid);
+    const loadStats = started.load.stop();
+    const line = stdout.split('\n').find((l) => l.startsWith('{"durationUs"'));
+    if (line === undefined) throw new Error(`wrk printed no summary:\n${stdout}`);
+    const done = JSON.parse(line) as WrkDone;
+
+    const statusCodes: Record<string, number> = {};
+    let responses = 0;
+    let ok = 0;
+    for (const row of readFileSync(responsesPath, 'utf8').split('\n')) {
+      if (row === '') continue;
+      responses++;
+      const space = row.indexOf(' ');
+      const status = Number(row.slice(0, space));
+      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+      if (status >= 200 && status < 300) {
+        ok++;
+        const answer = JSON.parse(row.slice(space + 1)) as { accepted?: string; quarantined?: string };
+        const id = answer.accepted ?? answer.quarantined;
+        if (id !== undefined) okIds.add(id);
+      }
+    }
+    if (done.loaded !== built) throw new Error(`wrk loaded ${done.loaded} of ${built} requests`);
+    if (responses > built) throw new Error(`wrk got ${responses} answers to ${built} distinct requests: it sent some twice; raise WRK_MAX_RATE`);
+    const ms = (us: number) => round(us / 1000, 2);
+    const duration = done.durationUs / 1e6;
+    return {
+      seconds: round(duration, 2),
+      built,
+      responses,
+      ok,
+      non2xx: responses - ok,
+      statusCodes,
+      errors: done.errors.connect + done.errors.read + done.errors.write,
+      timeouts: done.errors.timeout,
+      requestsPerSecond: Math.round(ok / duration),
+      latencyMs: { p50: ms(done.latencyUs.p50), p90: ms(done.latencyUs.p90), p99: ms(done.latencyUs.p99), p999: ms(done.latencyUs.p999), max: ms(done.latencyUs.max), mean: ms(done.latencyUs.mean) },
+      client: { tool: 'wrk', requestsPerSecondMean: Math.round(done.requests / duration), latencyMs: { p50: ms(done.latencyUs.p50), p99: ms(done.latencyUs.p99), max: ms(done.latencyUs.max), mean: ms(done.latencyUs.mean) } },
+      clientCpuSeconds: round(done.cpuSeconds, 2),
+      serverCpuSeconds: round(serverCpu, 2),
+      serverMainThread: {
+        cpuSeconds: round(sched1.cpu - started.sched0.cpu, 2),
+        runQueueSeconds: round(sched1.wait - started.sched0.wait, 2),
+        offCpuSeconds: round(wall - (sched1.cpu - started.sched0.cpu) - (sched1.wait - started.sched0.wait), 2),
+      },
+      load: loadStats,
+      wallSeconds: round(wall, 2),
+    };
+  } finally {
+    rmSync(requestsPath, { force: true });
+    rmSync(responsesPath, { force: true });
+  }
+}
+
 // ---- the phase --------------------------------------------------------------------------------------
 
-export async function ingestPhase(options: { durationSeconds: number; warmupSeconds: number; connections: number; profileDir?: string; dir?: string; keep?: boolean; matcherBatchSize?: number }): Promise<IngestResult> {
+export async function ingestPhase(options: { client: Client; service: 'all' | 'ingest'; durationSeconds: number; warmupSeconds: number; connections: number; profileDir?: string; dir?: string; keep?: boolean; matcherBatchSize?: number }): Promise<IngestResult> {
+  const wrk = options.client === 'wrk' ? wrkPath() : undefined;
+  if (options.client === 'wrk' && wrk === undefined) throw new Error('--client wrk: wrk is not on the PATH (Debian: apt-get install wrk)');
   const root = options.dir ?? mkdtempSync(join(tmpdir(), 'tieout-bench-ingest-'));
   const dataDir = join(root, 'data');
   const cwd = join(root, 'cwd');
@@ -258,7 +399,10 @@ export async function ingestPhase(options: { durationSeconds: number; warmupSeco
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TIEOUT_')) env[k] = v;
   Object.assign(env, { PORT: String(port), TIEOUT_SHOPIFY_SECRET: BENCH_SECRETS.shopify, TIEOUT_STRIPE_SECRET: BENCH_SECRETS.stripe });
-  const execArgv = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=ingest-server-${Date.now()}.cpuprofile`] : [];
+  // `--service ingest`: only the ingest service, as deployed when the matcher runs elsewhere (its own machine, or Cloud Run).
+  if (options.service === 'ingest') env['TIEOUT_SERVICE'] = 'ingest';
+  // One profile per thread (event loop, writer, matcher): Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.
+  const execArgv = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const logFd = openSync(logPath, 'w');
   const t0 = performance.now();
   const child = spawn(process.execPath, [...execArgv, TIEOUT, 'serve', '--data-dir', dataDir], { cwd, env, stdio: ['ignore', logFd, logFd] });
@@ -275,14 +419,31 @@ export async function ingestPhase(options: { durationSeconds: number; warmupSeco
     const okIds = new Set<string>();
     const builtIds = new Set<string>();
     log(`ingest: warm-up, ${options.warmupSeconds} s with ${options.connections} connections`);
-    const warmup = await drive(base, warmTraffic.next, options.warmupSeconds, options.connections, pid, okIds, builtIds);
+    const driveWith = (next: () => WebhookRequest, seconds: number) =>
+      wrk !== undefined ? driveWrk(wrk, base, next, seconds, options.connections, pid, okIds, builtIds, root) : drive(base, next, seconds, options.connections, pid, okIds, builtIds);
+    const warmup = await driveWith(warmTraffic.next, options.warmupSeconds);
     log(`ingest: warm-up ${warmup.requestsPerSecond}/s, p99 ${warmup.latencyMs.p99} ms`);
     await sleep(1000);
     log(`ingest: run, ${options.durationSeconds} s with ${options.connections} connections`);
-    const run = await drive(base, traffic.next, options.durationSeconds, options.connections, pid, okIds, builtIds);
+    const run = await driveWith(traffic.next, options.durationSeconds);
     log(`ingest: ${run.ok} webhooks answered 2xx in ${run.seconds} s = ${run.requestsPerSecond}/s; latency p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms; non-2xx ${run.non2xx}`);
 
     const counters = await (await fetch(`${base}/ingest/stats`)).json();
+    // With the matcher running alongside: what it had left when the load stopped, and how long it took to catch up.
+    let matcherCatchUp: IngestResult['server']['matcherCatchUp'];
+    if (options.service === 'all') {
+      const bus = createSqliteEventBus({ path: embeddedPaths(dataDir).bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS });
+      const backlog = async () => {
+        const { pending, leased } = await bus.stats(MATCHER_SUBSCRIPTION);
+        return pending + leased;
+      };
+      const atEnd = await backlog();
+      const c0 = performance.now();
+      while ((await backlog()) > 0 && performance.now() - c0 < 300_000) await sleep(100);
+      matcherCatchUp = { backlogAtEnd: atEnd, seconds: round((performance.now() - c0) / 1000, 1), caughtUp: (await backlog()) === 0 };
+      await bus.close();
+      log(`ingest: the matcher had ${atEnd} events left when the load stopped; ${matcherCatchUp.caughtUp ? `caught up in ${matcherCatchUp.seconds} s` : 'NOT caught up after 300 s'}`);
+    }
     const peakRssMb = procPeakRssMb(pid);
     const stop0 = performance.now();
     child.kill('SIGTERM');
@@ -319,6 +480,8 @@ export async function ingestPhase(options: { durationSeconds: number; warmupSeco
     await store.close();
     const verified = okIdsArchived === okIds.size && unknownIds === 0 && quarantined === 0 && archivedWithoutResponse <= 2 * options.connections;
     result = {
+      client: options.client,
+      service: options.service,
       connections: options.connections,
       matcherBatchSize: options.matcherBatchSize ?? 'default',
       durationSeconds: options.durationSeconds,
@@ -326,7 +489,7 @@ export async function ingestPhase(options: { durationSeconds: number; warmupSeco
       traffic: summary,
       warmup,
       run,
-      server: { peakRssMb, startSeconds, stopSeconds, exitCode, counters, matcherBacklog, stateDocs },
+      server: { peakRssMb, startSeconds, stopSeconds, exitCode, counters, ...(matcherCatchUp ? { matcherCatchUp } : {}), matcherBacklog, stateDocs },
       archive: { raw, events, quarantined, okIdsArchived, okIds: okIds.size, archivedWithoutResponse, unknownIds, verified, files: { bus: fileSize(paths.bus), archive: fileSize(paths.archive), state: fileSize(paths.state) } },
     };
     log(`ingest: archive holds ${raw} raw payloads and ${events} events; ${okIdsArchived}/${okIds.size} answered ids archived, ${archivedWithoutResponse} in flight at a stop, ${unknownIds} unknown, ${quarantined} quarantined: ${verified ? 'ok' : 'MISMATCH'}`);

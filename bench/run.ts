@@ -24,7 +24,7 @@ import { archiveAndPublish, canonicalEntry } from '../services/ingest/publish.ts
 import { drainInThread } from '../services/matcher/thread.ts';
 import { replayInThread } from '../services/matcher/replay-thread.ts';
 import { generateEvents, type GenerateSummary } from './generate.ts';
-import { INGEST_PROFILE_DIR, ingestPhase, type IngestResult } from './ingest.ts';
+import { INGEST_PROFILE_DIR, ingestPhase, wrkPath, type IngestResult } from './ingest.ts';
 import { fileSize, measure, round, type Measured } from './measure.ts';
 import { nightlyReportPhase, nightlySetupPhase, type NightlyReportResult, type NightlySetupResult } from './nightly.ts';
 
@@ -67,7 +67,11 @@ const { values, positionals } = parseArgs({
     /** ingest: seconds measured, seconds of warm-up before, concurrent connections. */
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '32' },
+    connections: { type: 'string', default: '256' },
+    /** ingest: the load generator, wrk (default when installed) or autocannon. */
+    client: { type: 'string' },
+    /** ingest: the services `tieout serve` runs, all (default) or ingest alone (TIEOUT_SERVICE=ingest). */
+    service: { type: 'string', default: 'all' },
     /** nightly: store sizes (comma-separated), and open orders per size (one value or one per size; default 2%). */
     orders: { type: 'string', default: '1000000' },
     open: { type: 'string' },
@@ -79,7 +83,7 @@ const { values, positionals } = parseArgs({
 
 const USAGE =
   'usage: npm run bench -- [matcher] [replay] [ingest] [nightly] [--events N] [--seed S] [--dir DIR] [--keep] [--profile] [--batch-size N]\n' +
-  '                        [--duration S] [--warmup S] [--connections C] [--orders N[,N…]] [--open K[,K…]] [--cold]\n';
+  '                        [--duration S] [--warmup S] [--connections C] [--client wrk|autocannon] [--service all|ingest] [--orders N[,N…]] [--open K[,K…]] [--cold]\n';
 
 /** A bad command line: said in one line, exit code 2 (as the CLI does). */
 function usage(message: string): never {
@@ -204,6 +208,8 @@ async function main(): Promise<void> {
           ? await matcherPhase(dir, Number(positionals[0]))
           : values.phase === 'ingest'
             ? await ingestPhase({
+                client: values.client === 'autocannon' ? 'autocannon' : 'wrk',
+                service: values.service === 'ingest' ? 'ingest' : 'all',
                 durationSeconds: positiveInt('duration', values.duration),
                 warmupSeconds: positiveInt('warmup', values.warmup),
                 connections: positiveInt('connections', values.connections),
@@ -249,8 +255,12 @@ async function main(): Promise<void> {
   try {
     if (cases.includes('matcher') || cases.includes('replay')) await runCases(cases, args, metaPath, meta, results);
     if (cases.includes('ingest')) {
-      log(`ingest: tieout serve driven by autocannon for ${values.duration} s (after ${values.warmup} s of warm-up), ${values.connections} connections`);
-      results.ingest = await inChild<IngestResult>('ingest', ['--duration', values.duration, '--warmup', values.warmup, '--connections', values.connections, ...(values.keep ? ['--keep'] : []), ...(values.profile ? ['--profile'] : []), ...(values['batch-size'] ? ['--batch-size', values['batch-size']] : [])]);
+      const client = values.client ?? (wrkPath() !== undefined ? 'wrk' : 'autocannon');
+      if (client !== 'wrk' && client !== 'autocannon') usage(`--client must be wrk or autocannon, got ${client}`);
+      if (values.service !== 'all' && values.service !== 'ingest') usage(`--service must be all or ingest, got ${values.service}`);
+      if (values.client === undefined && client === 'autocannon') log('ingest: wrk is not installed (Debian: apt-get install wrk); autocannon, which shares the cores at about 5x the CPU per request, drives the server instead');
+      log(`ingest: tieout serve (${values.service === 'ingest' ? 'the ingest service alone' : 'all services'}) driven by ${client} for ${values.duration} s (after ${values.warmup} s of warm-up), ${values.connections} connections`);
+      results.ingest = await inChild<IngestResult>('ingest', ['--client', client, '--service', values.service, '--duration', values.duration, '--warmup', values.warmup, '--connections', values.connections, ...(values.keep ? ['--keep'] : []), ...(values.profile ? ['--profile'] : []), ...(values['batch-size'] ? ['--batch-size', values['batch-size']] : [])]);
     }
     if (cases.includes('nightly')) results.nightly = await runNightly(dir);
   } finally {
@@ -365,7 +375,7 @@ function printTable(r: Results): void {
   const g = r.ingest;
   if (g) {
     const met = g.run.requestsPerSecond >= TARGETS.ingest && g.run.latencyMs.p99 < TARGETS.ingestP99Ms;
-    rows.push([`ingest (serve, ${g.connections} conn)`, String(g.run.ok), String(g.run.seconds), `${g.run.serverCpuSeconds} srv + ${g.run.clientCpuSeconds} cli`, String(g.run.requestsPerSecond),
+    rows.push([`ingest (serve ${g.service}, ${g.client}, ${g.connections} conn)`, String(g.run.ok), String(g.run.seconds), `${g.run.serverCpuSeconds} srv + ${g.run.clientCpuSeconds} cli`, String(g.run.requestsPerSecond),
       `${TARGETS.ingest}, p99<${TARGETS.ingestP99Ms}ms ${met ? 'met' : 'MISSED'}`, `${g.server.peakRssMb} (server)`, String(g.run.load.mean),
       `p50 ${g.run.latencyMs.p50} ms, p99 ${g.run.latencyMs.p99} ms, max ${g.run.latencyMs.max} ms; non-2xx ${g.run.non2xx}; archive ${g.archive.verified ? 'verified' : 'MISMATCH'} (${g.archive.okIdsArchived}/${g.archive.okIds} answered ids, +${g.archive.archivedWithoutResponse} in flight at stop)`]);
   }
