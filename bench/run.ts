@@ -67,7 +67,7 @@ const { values, positionals } = parseArgs({
     /** ingest: seconds measured, seconds of warm-up before, concurrent connections. */
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '256' },
+    connections: { type: 'string', default: '128' },
     /** ingest: the load generator, wrk (default when installed) or autocannon. */
     client: { type: 'string' },
     /** ingest: the services `tieout serve` runs, all (default) or ingest alone (TIEOUT_SERVICE=ingest). */
