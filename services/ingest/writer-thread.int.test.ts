@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Backend } from '#shared/backend.ts';
 import type { Config } from '#shared/config.ts';
@@ -6,6 +7,7 @@ import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import type { RawRecord } from '#shared/ports/archive.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
+import { eventually } from '../../test/support/cli.ts';
 import { startWriterThread } from './writer-thread.ts';
 
 let fx: EmbeddedFixture;
@@ -57,4 +59,28 @@ it('a batch the archive refuses fails alone: nothing of it is published, and the
   await writer.close();
   expect((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending).toBe(good.length);
   expect(await backend.archive.countEvents()).toBe(good.length);
+});
+
+it('when a stage thread dies, what was in flight is refused (never acknowledged), and the writer starts again', async () => {
+  const starts: Worker[][] = [];
+  const writer = startWriterThread({ config, log: silentLogger(), onStart: (threads) => starts.push([...threads]) });
+  const batch = (key: string) => tiedOrder(key).map((e) => canonical(JSON.stringify(e), e.id));
+  const first = batch('7301');
+  await writer.write(first);
+  // The archive stage dies; a write handed over around it is either refused or, once restarted, durable.
+  const dying = (starts[0] as Worker[])[1] as Worker;
+  const around = writer.write(batch('7302'));
+  await dying.terminate();
+  const outcome = await around.then(
+    () => 'durable',
+    (e: Error) => e.message,
+  );
+  expect(outcome === 'durable' || /exited before the write was durable/.test(outcome)).toBe(true);
+  await eventually(async () => (starts.length === 2 ? true : undefined), 10_000, 'the writer to start again');
+  const after = batch('7303');
+  expect((await writer.write(after)).map((o) => o.kind)).toEqual(after.map(() => 'accepted'));
+  await writer.close();
+  const archived = new Set<string>();
+  for await (const a of backend.archive.scanEvents({})) archived.add(a.rawId);
+  for (const r of [...first, ...after, ...(outcome === 'durable' ? batch('7302') : [])]) expect(archived.has(r.id), r.id).toBe(true);
 });

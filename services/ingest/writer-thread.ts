@@ -44,7 +44,12 @@ export type RecordWriter = {
  * retried payload that was archived but not yet published is archived once and published again;
  * every sink dedupes on the event id.
  */
-export function startWriterThread(deps: { readonly config: Config; readonly log: Logger }): RecordWriter {
+export function startWriterThread(deps: {
+  readonly config: Config;
+  readonly log: Logger;
+  /** Called with the threads each time they start (tests stop one to see the writer recover). */
+  readonly onStart?: (threads: readonly Worker[]) => void;
+}): RecordWriter {
   const { config, log } = deps;
   type Pending = { resolve: (o: Outcome[]) => void; reject: (e: Error) => void };
   const pending = new Map<number, Pending>();
@@ -68,6 +73,7 @@ export function startWriterThread(deps: { readonly config: Config; readonly log:
     // And the thread that checkpoints the archive's and the bus's WAL for the stages.
     checkpointer = new Worker(url, { workerData: { config, stage: 'checkpoint' } });
     threads.push(checkpointer);
+    deps.onStart?.(threads);
     const onReply = (m: WriteReply) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
