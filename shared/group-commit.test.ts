@@ -78,4 +78,24 @@ describe('group commit', () => {
     await g.drain();
     expect(done).toEqual([1, 2, 3]);
   });
+
+  it('a maxBatch function sizes each batch from what is in the system (waiting and being flushed)', async () => {
+    const handed: number[][] = [];
+    const seen: number[] = [];
+    const g = createGroupCommit<number, number>(
+      async (items) => {
+        handed.push([...items]);
+        await new Promise((r) => setTimeout(r, 3));
+        return items;
+      },
+      { maxInFlight: 2, maxWaitMs: 50, maxBatch: (inSystem) => (seen.push(inSystem), Math.max(4, Math.ceil(inSystem / 2))) },
+    );
+    await Promise.all(Array.from({ length: 8 }, (_, i) => g.add(i)));
+    expect(handed).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+    // The second batch was sized with the first still being flushed: 4 waiting + 4 flushing.
+    expect(seen).toContain(8);
+  });
 });

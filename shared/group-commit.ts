@@ -1,8 +1,11 @@
 // Group commit: concurrent requests share one durable write (ingest: one fsync per batch of webhooks; the push matcher: one Firestore transaction per batch of pushes).
 
 export type GroupCommitOptions = {
-  /** The most items in one flush (default 500). */
-  readonly maxBatch?: number;
+  /**
+   * The most items in one flush (default 500), or a function of how many items are in the system
+   * (waiting and being flushed) that says it at each hand-over.
+   */
+  readonly maxBatch?: number | ((inSystem: number) => number);
   /** How long the first item of a batch waits for company while a flush slot is free (default 2 ms). */
   readonly maxWaitMs?: number;
   /**
@@ -20,7 +23,7 @@ export type GroupCommitOptions = {
  * handed over as soon as a flush finishes.
  */
 export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<readonly R[]>, options: GroupCommitOptions = {}) {
-  const maxBatch = options.maxBatch ?? 500;
+  const maxBatchOption = options.maxBatch ?? 500;
   const maxWaitMs = options.maxWaitMs ?? 2;
   const maxInFlight = options.maxInFlight ?? 1;
   type Waiter = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
@@ -28,12 +31,15 @@ export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<
   let timer: NodeJS.Timeout | undefined;
   // Each flush in flight, as a promise that settles (never rejects) when it is done.
   const flights = new Set<Promise<void>>();
+  let flushing = 0;
+  const maxBatch = (): number => Math.max(1, typeof maxBatchOption === 'number' ? maxBatchOption : maxBatchOption(pending.length + flushing));
 
   const launch = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     while (pending.length > 0 && flights.size < maxInFlight) {
-      const batch = pending.splice(0, maxBatch);
+      const batch = pending.splice(0, maxBatch());
+      flushing += batch.length;
       let flushed: Promise<readonly R[]>;
       try {
         flushed = flush(batch.map((w) => w.item));
@@ -45,6 +51,7 @@ export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<
         (e: unknown) => batch.forEach((w) => w.reject(e)),
       ).finally(() => {
         flights.delete(flight);
+        flushing -= batch.length;
         if (pending.length > 0) launch();
       });
       flights.add(flight);
@@ -56,7 +63,7 @@ export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<
       return new Promise<R>((resolve, reject) => {
         pending.push({ item, resolve, reject });
         if (flights.size >= maxInFlight) return; // handed over when a flush finishes
-        if (pending.length >= maxBatch) launch();
+        if (pending.length >= maxBatch()) launch();
         else timer ??= setTimeout(launch, maxWaitMs);
       });
     },

@@ -32,7 +32,7 @@ export type IngestDeps = {
    * this thread, one batch at a time). `tieout serve` on the embedded backend hands them to the
    * writer threads instead: up to `depth` batches at a time, of at most `maxBatch` records.
    */
-  readonly writer?: { readonly write: (records: readonly RawRecord[]) => Promise<Outcome[]>; readonly depth: number; readonly maxBatch: number };
+  readonly writer?: { readonly write: (records: readonly RawRecord[]) => Promise<Outcome[]>; readonly depth: number; readonly maxBatch: number | ((inSystem: number) => number) };
 };
 
 /** A content-derived id for a payload that carries none we can read. */

@@ -8,8 +8,18 @@ import type { Outcome } from './ingest.ts';
 /** The writer's threads, in the order a batch passes them (writer-entry.ts). */
 export const WRITER_STAGES = ['normalize', 'archive', 'publish'] as const;
 export type WriterStage = (typeof WRITER_STAGES)[number];
-/** See `RecordWriter.maxBatch`. */
-export const WRITER_MAX_BATCH = 64;
+/** See `RecordWriter.depth`: one batch in each stage and one waiting at the first. */
+const WRITER_DEPTH = WRITER_STAGES.length + 1;
+
+/**
+ * See `RecordWriter.maxBatch`: an equal share of what is in the system (waiting or being written)
+ * for each batch in flight, between 32 and 64 records. Measured with ingest alone over 20 s
+ * (BENCHMARKS.md §7): fixed 64 gave 7,900–8,500/s at 128 connections and about 10,000/s at 256;
+ * fixed 32, 9,500–9,700/s at 128; this, 10,000–10,100/s at 128 and 10,900–11,000/s at 256.
+ */
+export function writerBatchSize(inSystem: number): number {
+  return Math.min(64, Math.max(32, Math.ceil(inSystem / WRITER_DEPTH)));
+}
 /** From the HTTP thread to the first stage. */
 export type WriteRequest = { readonly id: number; readonly records: readonly RawRecord[] };
 /** From any stage to the HTTP thread: the batch's outcomes once durable, or why it is not. */
@@ -24,13 +34,13 @@ export type RecordWriter = {
    */
   readonly depth: number;
   /**
-   * The most records in one batch (group commit's `maxBatch`). Small enough that several batches are
-   * in the stages at once: with larger ones, the requests a batch answers come back together and
-   * form the next batch, so whole waves move through one stage after another while the others idle.
-   * Measured with 256 connections, ingest alone (BENCHMARKS.md §7): 32 → 9,200/s, 64 → 10,000–10,500/s,
-   * 96 → 8,900/s, 500 → 7,400/s.
+   * The most records in one batch (group commit's `maxBatch`), given how many are in the system.
+   * Small enough that several batches are in the stages at once: with larger ones, the requests a
+   * batch answers come back together and form the next batch, so whole waves move through one stage
+   * after another while the others idle (ingest alone at 256 connections: batches of up to 500 gave
+   * 7,400/s, 96 gave 8,900/s, 64 gave 10,000–10,500/s).
    */
-  readonly maxBatch: number;
+  readonly maxBatch: (inSystem: number) => number;
   /** Finishes what was handed over, then closes the threads' stores. */
   close(): Promise<void>;
 };
@@ -106,8 +116,8 @@ export function startWriterThread(deps: {
   start();
 
   return {
-    depth: WRITER_STAGES.length + 1,
-    maxBatch: WRITER_MAX_BATCH,
+    depth: WRITER_DEPTH,
+    maxBatch: writerBatchSize,
     write(records) {
       if (closing) return Promise.reject(new Error('ingest writer is closed'));
       const id = nextId++;
