@@ -102,7 +102,7 @@ export type IngestResult = {
   /** The services `tieout serve` ran: all (the matcher folding alongside, on the same cores) or ingest alone. */
   service: 'all' | 'ingest';
   connections: number;
-  /** The matcher batch size `tieout serve` ran with ('default': its configuration default, 2,000). */
+  /** The matcher batch size written to the server's configuration ('default': none; serve running ingest too takes at most 2,000). */
   matcherBatchSize: number | 'default';
   durationSeconds: number;
   warmupSeconds: number;
