@@ -8,7 +8,7 @@ import type { RawRecord } from '#shared/ports/archive.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
 import { eventually } from '../../test/support/cli.ts';
-import { startWriterThread } from './writer-thread.ts';
+import { startWriterThread, writerBatchSize } from './writer-thread.ts';
 
 let fx: EmbeddedFixture;
 let config: Config;
@@ -83,4 +83,8 @@ it('when a stage thread dies, what was in flight is refused (never acknowledged)
   const archived = new Set<string>();
   for await (const a of backend.archive.scanEvents({})) archived.add(a.rawId);
   for (const r of [...first, ...after, ...(outcome === 'durable' ? batch('7302') : [])]) expect(archived.has(r.id), r.id).toBe(true);
+});
+
+it('batches take a quarter of what is waiting or being written, between 32 and 64', () => {
+  expect([0, 1, 100, 128, 200, 256, 5000].map(writerBatchSize)).toEqual([32, 32, 32, 32, 50, 64, 64]);
 });

@@ -20,6 +20,7 @@ const WRITER_DEPTH = WRITER_STAGES.length + 1;
 export function writerBatchSize(inSystem: number): number {
   return Math.min(64, Math.max(32, Math.ceil(inSystem / WRITER_DEPTH)));
 }
+
 /** From the HTTP thread to the first stage. */
 export type WriteRequest = { readonly id: number; readonly records: readonly RawRecord[] };
 /** From any stage to the HTTP thread: the batch's outcomes once durable, or why it is not. */
@@ -46,13 +47,13 @@ export type RecordWriter = {
 };
 
 /**
- * Starts the writer's three threads (writer-entry.ts: normalize, archive, publish), the last two
- * over their own connections to the embedded stores under `config.dataDir`, and a fourth that
- * checkpoints those two files, so no commit on the way to an acknowledgement waits for a checkpoint. If any thread dies,
- * every write in flight is rejected (so the sender gets a 5xx and retries: nothing is acknowledged
- * that is not durable), the others are stopped, and all three start again for the next write. A
- * retried payload that was archived but not yet published is archived once and published again;
- * every sink dedupes on the event id.
+ * Starts the writer's three stage threads (writer-entry.ts: normalize, archive, publish), the last
+ * two over their own connections to the embedded stores under `config.dataDir`, and a fourth that
+ * checkpoints those two files, so no commit on the way to an acknowledgement waits for a
+ * checkpoint. If any thread dies, every write in flight is rejected (so the sender gets a 5xx and
+ * retries: nothing is acknowledged that is not durable), the others are stopped, and all four start
+ * again for the next write. A retried payload that was archived but not yet published is archived
+ * once and published again; every sink dedupes on the event id.
  */
 export function startWriterThread(deps: {
   readonly config: Config;
