@@ -202,6 +202,51 @@ async function waitHealthy(url: string, child: ChildProcess, logPath: string, ti
 }
 
 /**
+ * Starts watching the server over one drive: all its CPU, its event-loop thread's scheduling, and
+ * the machine's load; `stop` gives them over the window.
+ */
+function watchServer(pid: number) {
+  const cpu0 = procCpuSeconds(pid);
+  const sched0 = mainThreadSched(pid);
+  const load = loadSampler();
+  const t0 = performance.now();
+  return {
+    stop(): Pick<Drive, 'serverCpuSeconds' | 'serverMainThread' | 'load' | 'wallSeconds'> {
+      const wall = (performance.now() - t0) / 1000;
+      const serverCpu = procCpuSeconds(pid) - cpu0;
+      const sched1 = mainThreadSched(pid);
+      const cpu = sched1.cpu - sched0.cpu;
+      const wait = sched1.wait - sched0.wait;
+      return {
+        serverCpuSeconds: round(serverCpu, 2),
+        serverMainThread: { cpuSeconds: round(cpu, 2), runQueueSeconds: round(wait, 2), offCpuSeconds: round(wall - cpu - wait, 2) },
+        load: load.stop(),
+        wallSeconds: round(wall, 2),
+      };
+    },
+  };
+}
+
+/** Tallies the answers of one drive: each status, and the payload id of each 2xx (into `okIds`). */
+function tally(okIds: Set<string>) {
+  const statusCodes: Record<string, number> = {};
+  let responses = 0;
+  let ok = 0;
+  return {
+    add(status: number, body: string): void {
+      responses++;
+      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+      if (status < 200 || status >= 300) return;
+      ok++;
+      const answer = JSON.parse(body) as { accepted?: string; quarantined?: string };
+      const id = answer.accepted ?? answer.quarantined;
+      if (id !== undefined) okIds.add(id);
+    },
+    totals: () => ({ responses, ok, non2xx: responses - ok, statusCodes }),
+  };
+}
+
+/**
  * Drives the server for `seconds` with `connections` keep-alive connections, one request in flight
  * on each (no pipelining). Each request is built (and, for Stripe, signed with the current second)
  * just before it is sent; the ids of 2xx answers are collected from the response bodies.
@@ -210,9 +255,7 @@ async function drive(base: string, next: () => WebhookRequest, seconds: number, 
   const latencies = new Float64Array(Math.max(1_000_000, seconds * 60_000));
   let n = 0;
   let built = 0;
-  let responses = 0;
-  let ok = 0;
-  const statusCodes: Record<string, number> = {};
+  const answers = tally(okIds);
   const request: AcRequest = {
     method: 'POST',
     setupRequest(req, context) {
@@ -225,48 +268,27 @@ async function drive(base: string, next: () => WebhookRequest, seconds: number, 
     onResponse(status, body, context) {
       const t0 = context['t0'];
       if (typeof t0 === 'number' && n < latencies.length) latencies[n++] = performance.now() - t0;
-      responses++;
-      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-      if (status >= 200 && status < 300) {
-        ok++;
-        const answer = JSON.parse(body) as { accepted?: string; quarantined?: string };
-        const id = answer.accepted ?? answer.quarantined;
-        if (id !== undefined) okIds.add(id);
-      }
+      answers.add(status, body);
     },
   };
   const cpu0 = process.cpuUsage();
-  const server0 = procCpuSeconds(serverPid);
-  const sched0 = mainThreadSched(serverPid);
-  const load = loadSampler();
-  const t0 = performance.now();
+  const server = watchServer(serverPid);
   const result = await autocannon({ url: base, connections, duration: seconds, pipelining: 1, timeout: 30, requests: [request] });
-  const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const serverCpu = procCpuSeconds(serverPid) - server0;
-  const sched1 = mainThreadSched(serverPid);
-  const loadStats = load.stop();
+  const watched = server.stop();
+  const { ok, ...counts } = answers.totals();
   return {
     seconds: round(result.duration, 2),
     built,
-    responses,
     ok,
-    non2xx: responses - ok,
-    statusCodes,
+    ...counts,
     errors: result.errors,
     timeouts: result.timeouts,
     requestsPerSecond: Math.round(ok / result.duration),
     latencyMs: percentiles(latencies.subarray(0, n)),
     client: { tool: 'autocannon', requestsPerSecondMean: Math.round(result.requests.mean), latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, mean: round(result.latency.mean, 2) } },
     clientCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
-    serverCpuSeconds: round(serverCpu, 2),
-    serverMainThread: {
-      cpuSeconds: round(sched1.cpu - sched0.cpu, 2),
-      runQueueSeconds: round(sched1.wait - sched0.wait, 2),
-      offCpuSeconds: round(wall - (sched1.cpu - sched0.cpu) - (sched1.wait - sched0.wait), 2),
-    },
-    load: loadStats,
-    wallSeconds: round(wall, 2),
+    ...watched,
   };
 }
 
@@ -311,37 +333,25 @@ async function driveWrk(wrk: string, base: string, next: () => WebhookRequest, s
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     // The script says on stderr when it has loaded the requests; wrk starts its clock then: measure from there.
-    let started: { cpu0: number; sched0: { cpu: number; wait: number }; load: ReturnType<typeof loadSampler>; t0: number } | undefined;
+    let server: ReturnType<typeof watchServer> | undefined;
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (started === undefined && stderr.includes('wrk-webhooks: loaded')) started = { cpu0: procCpuSeconds(serverPid), sched0: mainThreadSched(serverPid), load: loadSampler(), t0: performance.now() };
+      if (server === undefined && stderr.includes('wrk-webhooks: loaded')) server = watchServer(serverPid);
     });
     const [code] = (await once(child, 'exit')) as [number | null];
-    if (code !== 0 || started === undefined) throw new Error(`wrk exited with ${code}: ${stderr}${stdout}`);
-    const wall = (performance.now() - started.t0) / 1000;
-    const serverCpu = procCpuSeconds(serverPid) - started.cpu0;
-    const sched1 = mainThreadSched(serverPid);
-    const loadStats = started.load.stop();
+    if (code !== 0 || server === undefined) throw new Error(`wrk exited with ${code}: ${stderr}${stdout}`);
+    const watched = server.stop();
     const line = stdout.split('\n').find((l) => l.startsWith('{"durationUs"'));
     if (line === undefined) throw new Error(`wrk printed no summary:\n${stdout}`);
     const done = JSON.parse(line) as WrkDone;
 
-    const statusCodes: Record<string, number> = {};
-    let responses = 0;
-    let ok = 0;
+    const answers = tally(okIds);
     for (const row of readFileSync(responsesPath, 'utf8').split('\n')) {
       if (row === '') continue;
-      responses++;
       const space = row.indexOf(' ');
-      const status = Number(row.slice(0, space));
-      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-      if (status >= 200 && status < 300) {
-        ok++;
-        const answer = JSON.parse(row.slice(space + 1)) as { accepted?: string; quarantined?: string };
-        const id = answer.accepted ?? answer.quarantined;
-        if (id !== undefined) okIds.add(id);
-      }
+      answers.add(Number(row.slice(0, space)), row.slice(space + 1));
     }
+    const { ok, responses, ...counts } = answers.totals();
     if (done.loaded !== built) throw new Error(`wrk loaded ${done.loaded} of ${built} requests`);
     if (responses > built) throw new Error(`wrk got ${responses} answers to ${built} distinct requests: it sent some twice; raise WRK_MAX_RATE`);
     const ms = (us: number) => round(us / 1000, 2);
@@ -351,22 +361,14 @@ async function driveWrk(wrk: string, base: string, next: () => WebhookRequest, s
       built,
       responses,
       ok,
-      non2xx: responses - ok,
-      statusCodes,
+      ...counts,
       errors: done.errors.connect + done.errors.read + done.errors.write,
       timeouts: done.errors.timeout,
       requestsPerSecond: Math.round(ok / duration),
       latencyMs: { p50: ms(done.latencyUs.p50), p90: ms(done.latencyUs.p90), p99: ms(done.latencyUs.p99), p999: ms(done.latencyUs.p999), max: ms(done.latencyUs.max), mean: ms(done.latencyUs.mean) },
       client: { tool: 'wrk', requestsPerSecondMean: Math.round(done.requests / duration), latencyMs: { p50: ms(done.latencyUs.p50), p99: ms(done.latencyUs.p99), max: ms(done.latencyUs.max), mean: ms(done.latencyUs.mean) } },
       clientCpuSeconds: round(done.cpuSeconds, 2),
-      serverCpuSeconds: round(serverCpu, 2),
-      serverMainThread: {
-        cpuSeconds: round(sched1.cpu - started.sched0.cpu, 2),
-        runQueueSeconds: round(sched1.wait - started.sched0.wait, 2),
-        offCpuSeconds: round(wall - (sched1.cpu - started.sched0.cpu) - (sched1.wait - started.sched0.wait), 2),
-      },
-      load: loadStats,
-      wallSeconds: round(wall, 2),
+      ...watched,
     };
   } finally {
     rmSync(requestsPath, { force: true });

@@ -52,10 +52,8 @@ function requestHeaders(c: Context): Record<string, string> {
  * archived and published — or quarantined, so the sender never retries a payload we cannot read.
  */
 export function ingestApi(deps: IngestHttpDeps, app: Hono = new Hono()): Hono {
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: (c) => c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413),
-  });
+  const tooLarge = (c: Context) => c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413);
+  const limit = bodyLimit({ maxSize: deps.maxBodyBytes, onError: tooLarge });
 
   /**
    * The body limit on the webhook path, where every request counts: a declared Content-Length is
@@ -68,7 +66,7 @@ export function ingestApi(deps: IngestHttpDeps, app: Hono = new Hono()): Hono {
     const length = incoming ? incoming.headers['content-length'] : c.req.header('content-length');
     const streamed = (incoming ? incoming.headers['transfer-encoding'] : c.req.header('transfer-encoding')) !== undefined;
     if (length === undefined || streamed) return limit(c, next);
-    if (Number(length) > deps.maxBodyBytes) return c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413);
+    if (Number(length) > deps.maxBodyBytes) return tooLarge(c);
     await next();
   };
 
@@ -99,7 +97,7 @@ export function ingestApi(deps: IngestHttpDeps, app: Hono = new Hono()): Hono {
     // The body arrives base64-encoded in the envelope: 4/3 of its size, plus the envelope.
     const pushLimit = bodyLimit({
       maxSize: Math.ceil((deps.maxBodyBytes * 4) / 3) + 64 * 1024,
-      onError: (c) => c.json({ error: `body larger than ${deps.maxBodyBytes} bytes` }, 413),
+      onError: tooLarge,
     });
     /**
      * Shopify's Pub/Sub delivery, pushed to us by our subscription: unsigned, Shopify's headers
