@@ -11,7 +11,7 @@ import { startMatcherService, type MatcherService } from '../../services/matcher
 import { createIngest } from '../../services/ingest/ingest.ts';
 import { startWriterThread, type RecordWriter } from '../../services/ingest/writer-thread.ts';
 import { importText } from '../../services/ingest/files.ts';
-import { ingestApi } from '../../services/ingest/http.ts';
+import { createServerTrying, ingestApi, webhookFastPath } from '../../services/ingest/http.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
 import { runNight } from '../../services/nightly-report/run.ts';
 import { nightlyLedgerPullFor } from '../../services/ingest/nightly-ledger-pull.ts';
@@ -69,6 +69,7 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
 
   let writer: RecordWriter | undefined;
   let drainIngest: (() => Promise<void>) | undefined;
+  let webhooks: ReturnType<typeof webhookFastPath> | undefined;
   if (runsService(config, 'ingest')) {
     const secrets = { shopify: config.secrets.shopify, stripe: config.secrets.stripe, shipbob: config.secrets.shipbob };
     const normalize = normalizeContextOf(config);
@@ -77,6 +78,8 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
     writer = config.backend === 'embedded' ? startWriterThread({ config, log }) : undefined;
     const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now, ...(writer ? { writer } : {}) });
     drainIngest = ingest.drain;
+    // Webhooks are answered straight from Node's request and response; the app has the same route.
+    webhooks = webhookFastPath({ ingest, maxBodyBytes: config.ingest.maxBodyBytes, log });
     ingestApi(
       {
         ingest,
@@ -131,7 +134,7 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   routes.push('GET /healthz');
 
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0', ...(webhooks ? { createServer: createServerTrying(webhooks) } : {}) }, () => resolve(s));
   });
   log.info({ port: config.port, dataDir: config.dataDir, backend: config.backend, service: config.service, routes }, 'tieout serve listening');
   ctx.stderr(`tieout serve: listening on port ${config.port} (${routes.join(', ')}); running ${running.join(', ')}\n`);

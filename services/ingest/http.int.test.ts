@@ -1,5 +1,6 @@
 // Ingest over HTTP against the real embedded backend: authentic in, forged out, nothing authentic dropped.
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -19,7 +20,7 @@ import { createMatcher } from '../matcher/matcher.ts';
 import { orderApi } from '../matcher/http.ts';
 import { importText } from './files.ts';
 import { createIngest, retryQuarantine } from './ingest.ts';
-import { ingestApi } from './http.ts';
+import { createServerTrying, ingestApi, webhookFastPath } from './http.ts';
 
 const TOKEN = 'feed-and-order-token';
 let dir: string;
@@ -123,12 +124,20 @@ describe('POST /webhooks/:system', () => {
   });
 });
 
-describe('POST /webhooks/:system over Node\'s HTTP server (the body and headers read straight from Node\'s request)', () => {
+describe.each([
+  ['the app alone', false],
+  ['webhookFastPath first, as tieout serve runs it', true],
+])('POST /webhooks/:system over Node\'s HTTP server (the body and headers read straight from Node\'s request): %s', (_name, fastPath) => {
   let server: ServerType;
   let base: string;
+  /** Requests the fast path answered itself. */
+  let fast: number;
   beforeEach(async () => {
+    fast = 0;
+    const path = webhookFastPath({ ingest, maxBodyBytes: 64 * 1024, log: silentLogger() });
+    const first = (req: IncomingMessage, res: ServerResponse) => path(req, res) && ++fast > 0;
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...(fastPath ? { createServer: createServerTrying(first) } : {}) }, () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
@@ -156,13 +165,35 @@ describe('POST /webhooks/:system over Node\'s HTTP server (the body and headers 
     const forged = shopifyDelivery('orders/create', shopifyOrder(), 'wrong-secret');
     expect((await send('shopify', forged)).status).toBe(401);
     expect(await backend.archive.countEvents()).toBe(2);
+    // The fast path takes the two with a declared length; the streamed one is the app's.
+    expect(fast).toBe(fastPath ? 2 : 0);
   });
 
   it('a body over the limit gets 413, declared or streamed, and nothing is stored', async () => {
     const big = shopifyDelivery('orders/create', { ...shopifyOrder(), note: 'x'.repeat(70 * 1024) });
-    expect((await send('shopify', big)).status).toBe(413);
+    const declared = await send('shopify', big);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({ error: `body larger than ${64 * 1024} bytes` });
     expect((await send('shopify', big, streamed(big.body))).status).toBe(413);
     expect(await stored()).toBe(0);
+  });
+
+  it('answers in JSON: 401 forged, 404 an unknown sender (percent-encoded too), a quarantined payload 200; other routes untouched', async () => {
+    const forged = await send('shopify', shopifyDelivery('orders/create', shopifyOrder(), 'wrong-secret'));
+    expect([forged.status, forged.headers.get('content-type'), await forged.json()]).toEqual([401, 'application/json', { error: 'signature check failed' }]);
+    const unknown = await send('pay%70al', shopifyDelivery('orders/create', shopifyOrder()));
+    expect([unknown.status, await unknown.json()]).toEqual([404, { error: 'unknown webhook source paypal' }]);
+    const bad = shopifyDelivery('orders/create', { id: 1 });
+    const quarantined = await send('shopify', bad);
+    expect([quarantined.status, await quarantined.json()]).toEqual([200, { ok: true, quarantined: `shopify:${bad.headers['x-shopify-webhook-id']}` }]);
+    expect((await fetch(`${base}/webhooks/shopify/extra`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${base}/ingest/stats`)).status).toBe(200);
+  });
+
+  it('a delivery that cannot be stored gets 500, so the sender delivers it again', async () => {
+    await backend.archive.close();
+    const res = await send('shopify', shopifyDelivery('orders/create', shopifyOrder()));
+    expect(res.status).toBe(500);
   });
 });
 
