@@ -156,6 +156,9 @@ function verify(delivery: Delivery, secrets: readonly string[], _nowMs: number):
   return matched ? { ok: true } : refuse(`${HMAC_HEADER} does not match the body under any configured secret`);
 }
 
+/** Fatal decoding: a body that is not UTF-8 is reported, not silently altered by replacement characters (stateless: one serves every call). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function fromDelivery(delivery: Delivery, receivedAt: string): Result<RawRecord> {
   const webhookId = header(delivery.headers, WEBHOOK_ID_HEADER);
   const topic = header(delivery.headers, TOPIC_HEADER);
@@ -163,8 +166,7 @@ function fromDelivery(delivery: Delivery, receivedAt: string): Result<RawRecord>
   if (!topic) return err(`missing ${TOPIC_HEADER} header: the body cannot be read without its topic`);
   let body: string;
   try {
-    // Fatal decoding: a body that is not UTF-8 is reported, not silently altered by replacement characters.
-    body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(delivery.body);
+    body = UTF8.decode(delivery.body);
   } catch {
     return err('body is not valid UTF-8');
   }
