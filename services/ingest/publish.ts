@@ -3,6 +3,7 @@ import type { CanonicalEvent } from '#shared/domain/events.ts';
 import { isAnchor } from '#shared/domain/refs.ts';
 import type { Archive, ArchiveEntry } from '#shared/ports/archive.ts';
 import type { BusMessage, EventBus } from '#shared/ports/event-bus.ts';
+import type { RenderedEntry } from '#shared/adapters/sqlite/archive.ts';
 
 /** The ordering key of an event before matching: the order it names, else its first reference. */
 export function orderingKeyOf(event: CanonicalEvent): string {
@@ -14,12 +15,12 @@ export function orderingKeyOf(event: CanonicalEvent): string {
  * sink dedupes on it, DESIGN §11) and, when known, the archived raw payload's id as `rawId` (the
  * BigQuery subscription writes it into `events.raw_id`).
  */
-export function toMessage(event: CanonicalEvent, rawId?: string): BusMessage {
+export function toMessage(event: CanonicalEvent, rawId?: string, json: string = JSON.stringify(event)): BusMessage {
   return {
     id: event.id,
     orderingKey: orderingKeyOf(event),
     attributes: { eventId: event.id, system: event.system, kind: event.kind, ...(rawId !== undefined ? { rawId } : {}) },
-    data: JSON.stringify(event),
+    data: json,
   };
 }
 
@@ -36,9 +37,13 @@ export async function archiveAndPublish(deps: { readonly archive: Archive; reado
   return messages.length;
 }
 
-/** The bus messages of archived entries, in order: one per canonical event, naming its raw payload. */
-export function messagesOf(entries: readonly ArchiveEntry[]): BusMessage[] {
-  return entries.flatMap((e) => e.events.map((event) => toMessage(event, e.raw.id)));
+/**
+ * The bus messages of archived entries, in order: one per canonical event, naming its raw payload.
+ * `rendered`, when given, holds each event's JSON as the archive stored it (`renderEntries`), reused
+ * as the message data.
+ */
+export function messagesOf(entries: readonly ArchiveEntry[], rendered?: readonly RenderedEntry[]): BusMessage[] {
+  return entries.flatMap((e, i) => e.events.map((event, j) => toMessage(event, e.raw.id, rendered?.[i]?.events[j]?.json)));
 }
 
 /** An archive entry for a payload that already is a canonical event (the `canonical` source). */

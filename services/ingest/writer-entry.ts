@@ -2,18 +2,18 @@
 // at a time, so normalizing one batch, committing the one before to the archive and the one before
 // that to the bus (each commit with its fsync) all overlap:
 //   normalize: normalizes a batch (the payloads that do not normalize are kept for quarantine) and
-//              renders the bus messages of the rest;
-//   archive:   quarantines and archives it (raw payloads and canonical events);
+//              renders each event's JSON once, for its archive row and its bus message;
+//   archive:   quarantines and archives it (raw payloads and canonical events, as rendered);
 //   publish:   publishes the messages on the bus, then answers the HTTP thread.
 // A batch reaches the bus only after its archive commit is durable, and batches keep their order.
 // A fourth thread checkpoints both files' WALs, so no commit of the stages waits for a checkpoint.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
-import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
+import { createSqliteArchive, type RenderedEntry, renderEntries } from '#shared/adapters/sqlite/archive.ts';
 import { createSqliteEventBus } from '#shared/adapters/sqlite/event-bus.ts';
 import { checkpointPassive } from '#shared/adapters/sqlite/database.ts';
 import type { Config } from '#shared/config.ts';
-import type { ArchiveEntry, RawRecord } from '#shared/ports/archive.ts';
+import type { RawRecord } from '#shared/ports/archive.ts';
 import { type BusMessage, MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { normalizeContextOf } from '#shared/sources/context.ts';
 import { normalizeRecords, type Outcome } from './ingest.ts';
@@ -24,7 +24,7 @@ import type { WriteReply, WriterStage, WriteRequest } from './writer-thread.ts';
 type InFlight = {
   readonly id: number;
   readonly outcomes: readonly Outcome[];
-  readonly entries?: readonly ArchiveEntry[];
+  readonly entries?: readonly RenderedEntry[];
   readonly bad?: readonly (RawRecord & { error: string })[];
   readonly messages: readonly BusMessage[];
 };
@@ -47,7 +47,9 @@ const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> =
     return {
       async work({ id, records }) {
         const { entries, bad, outcomes } = normalizeRecords(records, ctx);
-        return { id, outcomes, entries, bad, messages: messagesOf(entries) };
+        // Each event's JSON is rendered once, here: the archive stores it and the bus carries it.
+        const rendered = renderEntries(entries);
+        return { id, outcomes, entries: rendered, bad, messages: messagesOf(entries, rendered) };
       },
       close: async () => undefined,
     };
@@ -59,7 +61,7 @@ const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> =
     return {
       async work({ id, outcomes, entries = [], bad = [], messages }) {
         if (bad.length > 0) await archive.quarantine(bad);
-        await archive.append(entries);
+        await archive.appendRendered(entries);
         return { id, outcomes, messages };
       },
       close: () => archive.close(),

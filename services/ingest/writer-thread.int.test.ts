@@ -34,6 +34,12 @@ it('archives and publishes what reads, quarantines what does not, and is durable
   expect(await backend.archive.countEvents()).toBe(events.length);
   expect((await backend.archive.listQuarantine()).map((q) => q.id)).toEqual(['canonical:bad']);
   expect((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending).toBe(events.length);
+  // Each event's JSON is rendered once: the bus carries the very text the archive stored.
+  const archived = new Map<string, string>();
+  for await (const a of backend.archive.scanEvents({})) archived.set(a.event.id, JSON.stringify(a.event));
+  const published = await backend.bus.pull(MATCHER_SUBSCRIPTION, { max: 100, leaseMs: 60_000 });
+  expect(published.map((m) => [m.id, m.data])).toEqual(events.map((e) => [e.id, archived.get(e.id)]));
+  expect(published.map((m) => m.attributes['rawId'])).toEqual(events.map((e) => e.id));
   await writer.close();
   await expect(writer.write(records)).rejects.toThrow(/closed/);
 });

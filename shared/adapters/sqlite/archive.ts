@@ -123,11 +123,40 @@ type ExceptionRow = {
   facts: string;
 };
 
+/** A canonical event as the archive stores it: its indexed fields and its JSON, rendered once. */
+export type RenderedEvent = { readonly id: string; readonly kind: string; readonly receivedAt: string; readonly occurredAt: string; readonly json: string };
+/** An archive entry with its events rendered (`renderEntries`). */
+export type RenderedEntry = { readonly raw: RawRecord; readonly events: readonly RenderedEvent[] };
+
+/**
+ * Checks entries and renders their events' JSON, as `append` would (pure). A writer that also
+ * publishes the events renders them here once, on its own thread, and hands the same text to the
+ * archive (`appendRendered`) and to the bus.
+ */
+export function renderEntries(entries: readonly ArchiveEntry[]): RenderedEntry[] {
+  return entries.map(({ raw, events }) => {
+    checkRaw(raw);
+    return {
+      raw,
+      events: events.map((e) => {
+        checkEvent(e);
+        return { id: e.id, kind: e.kind, receivedAt: e.receivedAt, occurredAt: e.occurredAt, json: JSON.stringify(e) };
+      }),
+    };
+  });
+}
+
+/** The SQLite archive: the port, and an append of entries already checked and rendered. */
+export type SqliteArchive = Archive & {
+  /** `append` of what `renderEntries` gave: one IMMEDIATE transaction, the payloads and events written as rendered. */
+  appendRendered(entries: readonly RenderedEntry[]): Promise<void>;
+};
+
 /**
  * Opens the archive in a SQLite file (WAL, `synchronous = FULL`), safe to share between processes:
  * each `append` is one IMMEDIATE transaction, and scans page by `seq` in short read transactions.
  */
-export function createSqliteArchive(options: SqliteArchiveOptions): Archive {
+export function createSqliteArchive(options: SqliteArchiveOptions): SqliteArchive {
   let db: DatabaseSync | undefined = openDatabase(options.path, {
     migrations: MIGRATIONS,
     synchronous: 'FULL',
@@ -226,21 +255,22 @@ export function createSqliteArchive(options: SqliteArchiveOptions): Archive {
     }
   }
 
+  const appendRendered = async (entries: readonly RenderedEntry[]): Promise<void> => {
+    if (entries.length === 0) return;
+    const raw = insertRaw();
+    const event = insertEvent();
+    immediate(live(), () => {
+      for (const { raw: r, events } of entries) {
+        raw.run(r.id, r.system, r.topic ?? null, r.receivedAt, JSON.stringify(r.headers), r.body);
+        for (const e of events) event.run(e.id, r.id, e.kind, e.receivedAt, e.occurredAt, e.json);
+      }
+    });
+  };
+
   return {
+    appendRendered,
     async append(entries: readonly ArchiveEntry[]): Promise<void> {
-      if (entries.length === 0) return;
-      const raw = insertRaw();
-      const event = insertEvent();
-      immediate(live(), () => {
-        for (const { raw: r, events } of entries) {
-          checkRaw(r);
-          raw.run(r.id, r.system, r.topic ?? null, r.receivedAt, JSON.stringify(r.headers), r.body);
-          for (const e of events) {
-            checkEvent(e);
-            event.run(e.id, r.id, e.kind, e.receivedAt, e.occurredAt, JSON.stringify(e));
-          }
-        }
-      });
+      await appendRendered(renderEntries(entries));
     },
 
     scanRaw(filter: ScanFilter, batchSize = 1000): AsyncIterable<RawRecord> {
