@@ -33,8 +33,14 @@ const parent = parentPort;
 if (parent === null) throw new Error('writer-entry.ts runs only as a worker thread (see startWriterThread)');
 const { config, stage, input, output } = workerData as { config: Config; stage: WriterStage | 'checkpoint'; input?: MessagePort; output?: MessagePort };
 const paths = embeddedPaths(config.dataDir);
-/** How often the checkpoint thread checkpoints the archive and the bus. */
-const CHECKPOINT_MS = 200;
+/**
+ * The checkpoint thread's pause between two checkpoints of the archive and the bus. Short, so each
+ * checkpoint copies little and its sync of the database file is short: the stages' commit syncs
+ * share the disk with it (ingest alone, 20 s at 128 connections, BENCHMARKS.md §7: every 200 ms,
+ * archive checkpoints took 26 ms at the median and commits stalled up to 92 ms, p99 53–60 ms;
+ * every 50 ms, p99 44–56 ms; every 10 ms, checkpoints 1.7 ms, commits at most 20 ms, p99 26–28 ms).
+ */
+const CHECKPOINT_PAUSE_MS = 10;
 // The first stage reads from the HTTP thread, the last answers it; the others talk over channels.
 const from = input ?? parent;
 const to = output ?? parent;
@@ -80,15 +86,17 @@ const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> =
   },
 };
 if (stage === 'checkpoint') {
-  // The stages' connections leave checkpointing to this thread: every CHECKPOINT_MS it copies what
-  // is committed into each file (PASSIVE: no writer waits), which keeps both WALs small.
+  // The stages' connections leave checkpointing to this thread: CHECKPOINT_PAUSE_MS after each round
+  // it copies what is committed into each file again (PASSIVE: no writer waits), which keeps both WALs small.
   const files = [checkpointPassive(paths.archive), checkpointPassive(paths.bus)];
-  const timer = setInterval(() => {
+  const round = () => {
     for (const f of files) f.checkpoint();
-  }, CHECKPOINT_MS);
+    timer = setTimeout(round, CHECKPOINT_PAUSE_MS);
+  };
+  let timer = setTimeout(round, CHECKPOINT_PAUSE_MS);
   parent.on('message', (message: 'close') => {
     if (message !== 'close') return;
-    clearInterval(timer);
+    clearTimeout(timer);
     for (const f of files) {
       f.checkpoint();
       f.close();

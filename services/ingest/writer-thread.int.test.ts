@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Backend } from '#shared/backend.ts';
+import { type Backend, embeddedPaths } from '#shared/backend.ts';
 import type { Config } from '#shared/config.ts';
 import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
@@ -42,6 +43,16 @@ it('archives and publishes what reads, quarantines what does not, and is durable
   expect(published.map((m) => m.attributes['rawId'])).toEqual(events.map((e) => e.id));
   await writer.close();
   await expect(writer.write(records)).rejects.toThrow(/closed/);
+});
+
+it('its checkpoint thread copies what the stages commit into the database files themselves', async () => {
+  const { archive: archivePath, bus: busPath } = embeddedPaths(config.dataDir);
+  const before = [statSync(archivePath).size, statSync(busPath).size];
+  const writer = startWriterThread({ config, log: silentLogger() });
+  await writer.write(tiedOrder('7301').map((e) => canonical(JSON.stringify(e), e.id)));
+  // The stages' connections never checkpoint, and neither do this test's: only that thread writes the files themselves.
+  await eventually(async () => (statSync(archivePath).size > (before[0] ?? 0) && statSync(busPath).size > (before[1] ?? 0) ? true : undefined), 10_000, 'both files grown by a checkpoint');
+  await writer.close();
 });
 
 it('keeps the order of concurrent writes and answers each with its own outcomes', async () => {
