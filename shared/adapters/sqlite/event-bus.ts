@@ -44,7 +44,7 @@ const MIGRATIONS = [
 ];
 
 type MessageRow = { id: string; ordering_key: string; attributes: string; data: string; published_at: string };
-type DeliveryRow = MessageRow & { seq: number; attempts: number };
+type LeaseRow = { seq: number; attempts: number };
 type DeadLetterRow = MessageRow & { attempts: number; error: string | null; dead_at: string };
 
 const toMessage = (r: MessageRow): BusMessage => ({
@@ -94,10 +94,11 @@ export function createSqliteEventBus(options: {
        WHERE subscription = ? AND lease_until = 0 AND attempts > 0 AND attempts >= ?`,
     ),
     deleteExhausted: db.prepare('DELETE FROM bus_deliveries WHERE subscription = ? AND lease_until = 0 AND attempts > 0 AND attempts >= ?'),
-    selectReady: db.prepare(
-      `SELECT d.seq, d.attempts, m.id, m.ordering_key, m.attributes, m.data, m.published_at
-       FROM bus_deliveries d JOIN bus_messages m ON m.seq = d.seq
-       WHERE d.subscription = ? AND d.lease_until = 0 ORDER BY d.seq LIMIT ?`,
+    selectReady: db.prepare('SELECT seq, attempts FROM bus_deliveries WHERE subscription = ? AND lease_until = 0 ORDER BY seq LIMIT ?'),
+    // The messages of a lease, read after its commit (a JSON array of seqs, in seq order).
+    selectMessages: db.prepare(
+      `SELECT m.seq, m.id, m.ordering_key, m.attributes, m.data, m.published_at
+       FROM json_each(?) j JOIN bus_messages m ON m.seq = j.value ORDER BY j.key`,
     ),
     // The ready rows with seq in [first, last] are exactly the ones just selected: we hold the write lock.
     lease: db.prepare(
@@ -170,17 +171,23 @@ export function createSqliteEventBus(options: {
       if (!(leaseMs > 0)) throw new RangeError(`pull: leaseMs must be positive, got ${leaseMs}`);
       if (max === 0) return [];
       const at = now();
-      return immediate(db, () => {
+      // The write lock is held only to lease (every publisher waits for it); the messages, often
+      // megabytes of them, are read after the commit: until this lease is acked or lost, they stay.
+      const lease = immediate(db, () => {
         sweep(subscription, at);
-        const rows = q.selectReady.all(subscription, max) as DeliveryRow[];
-        if (rows.length === 0) return [];
+        const rows = q.selectReady.all(subscription, max) as LeaseRow[];
+        if (rows.length === 0) return undefined;
         // One fresh token per pull: the seq already tells rows apart, the token tells leases apart.
         const token = randomBytes(9).toString('base64url');
-        q.lease.run(at + Math.ceil(leaseMs), token, subscription, (rows[0] as DeliveryRow).seq, (rows.at(-1) as DeliveryRow).seq);
-        return rows.map(
-          (r): Delivery => ({ ...toMessage(r), ackId: `${r.seq}.${token}`, attempt: r.attempts + 1, publishedAt: r.published_at }),
-        );
+        q.lease.run(at + Math.ceil(leaseMs), token, subscription, (rows[0] as LeaseRow).seq, (rows.at(-1) as LeaseRow).seq);
+        return { rows, token };
       });
+      if (lease === undefined) return [];
+      const attempts = new Map(lease.rows.map((r) => [r.seq, r.attempts]));
+      const messages = q.selectMessages.all(JSON.stringify(lease.rows.map((r) => r.seq))) as (MessageRow & { seq: number })[];
+      return messages.map(
+        (r): Delivery => ({ ...toMessage(r), ackId: `${r.seq}.${lease.token}`, attempt: (attempts.get(r.seq) ?? 0) + 1, publishedAt: r.published_at }),
+      );
     },
 
     async ack(subscription, ackIds) {
