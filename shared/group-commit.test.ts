@@ -2,6 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { createGroupCommit } from './group-commit.ts';
 
 describe('group commit', () => {
+  it('says it is saturated each time an item has to wait for a flush slot, and only then', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let saturated = 0;
+    const g = createGroupCommit<number, number>(
+      async (items) => {
+        await gate;
+        return items;
+      },
+      { maxBatch: 2, maxWaitMs: 1, maxInFlight: 1, onSaturated: () => saturated++ },
+    );
+    const first = [g.add(1), g.add(2)]; // a full batch: handed over at once
+    expect(saturated).toBe(0);
+    const waiting = [g.add(3), g.add(4), g.add(5)]; // the only slot is busy
+    expect(saturated).toBe(3);
+    release();
+    expect(await Promise.all([...first, ...waiting])).toEqual([1, 2, 3, 4, 5]);
+    await g.add(6); // a free slot again
+    expect(saturated).toBe(3);
+  });
+
   it('concurrent adds share one flush, and each gets its own result', async () => {
     const calls: number[][] = [];
     const g = createGroupCommit<number, string>(async (items) => (calls.push([...items]), items.map((i) => `r${i}`)), { maxWaitMs: 5 });

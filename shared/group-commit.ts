@@ -14,6 +14,8 @@ export type GroupCommitOptions = {
    * last is still being published. Batches are handed to `flush` in arrival order either way.
    */
   readonly maxInFlight?: number;
+  /** Called when an item has to wait for a flush slot (every one is busy): the writer is saturated. */
+  readonly onSaturated?: () => void;
 };
 
 /**
@@ -62,7 +64,10 @@ export function createGroupCommit<T, R>(flush: (items: readonly T[]) => Promise<
     add(item: T): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         pending.push({ item, resolve, reject });
-        if (flights.size >= maxInFlight) return; // handed over when a flush finishes
+        if (flights.size >= maxInFlight) {
+          options.onSaturated?.();
+          return; // handed over when a flush finishes
+        }
         if (pending.length >= maxBatch()) launch();
         else timer ??= setTimeout(launch, maxWaitMs);
       });

@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { openBackend } from '#shared/backend.ts';
 import { runsService, SERVE_MATCHER_BATCH_SIZE, serveProblems } from '#shared/config.ts';
+import { ingestPressure } from '#shared/ingest-pressure.ts';
 import { createLogger } from '#shared/log.ts';
 import { bearerTokenAuth, idTokenAuth } from '#shared/request-auth.ts';
 import { loadRules } from '#shared/rules-file.ts';
@@ -70,13 +71,15 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   let writer: RecordWriter | undefined;
   let drainIngest: (() => Promise<void>) | undefined;
   let webhooks: ReturnType<typeof webhookFastPath> | undefined;
+  // Webhook senders wait on ingest; the matcher can catch up: in one process, it gives way while ingest is saturated.
+  const pressure = ingestPressure();
   if (runsService(config, 'ingest')) {
     const secrets = { shopify: config.secrets.shopify, stripe: config.secrets.stripe, shipbob: config.secrets.shipbob };
     const normalize = normalizeContextOf(config);
     // On the embedded backend, validation and the durable SQLite writes run in a writer thread: the
     // HTTP loop only verifies signatures and waits, so it keeps answering while a batch is synced.
     writer = config.backend === 'embedded' ? startWriterThread({ config, log }) : undefined;
-    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now, ...(writer ? { writer } : {}) });
+    const ingest = createIngest({ archive: backend.archive, bus: backend.bus, secrets, normalize, log, now: ctx.now, pressure, ...(writer ? { writer } : {}) });
     drainIngest = ingest.drain;
     // Webhooks are answered straight from Node's request and response; the app has the same route.
     webhooks = webhookFastPath({ ingest, maxBodyBytes: config.ingest.maxBodyBytes, log });
@@ -111,6 +114,7 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
       pull,
       // The embedded stores work synchronously: the loop gets a thread of its own, so HTTP never waits on it.
       thread: config.backend === 'embedded',
+      ...(runsService(config, 'ingest') ? { ingestPressure: pressure.buffer } : {}),
       ...(gcp !== undefined ? { push: { auth: oidc('POST /pubsub/push') } } : {}),
     });
     routes.push('GET /orders/:key', ...(gcp !== undefined ? ['POST /pubsub/push'] : []));

@@ -6,6 +6,7 @@ import type { EventBus } from '#shared/ports/event-bus.ts';
 import { normalizeRaw, SOURCES } from '#shared/sources/registry.ts';
 import type { Delivery, NormalizeContext, SourceModule } from '#shared/sources/source.ts';
 import { createGroupCommit } from '#shared/group-commit.ts';
+import type { IngestPressure } from '#shared/ingest-pressure.ts';
 import { archiveAndPublish } from './publish.ts';
 
 /** Webhook secrets per system (several while a secret is rotated). */
@@ -33,6 +34,8 @@ export type IngestDeps = {
    * writer threads instead: up to `depth` batches at a time, of at most `maxBatch` records.
    */
   readonly writer?: { readonly write: (records: readonly RawRecord[]) => Promise<Outcome[]>; readonly depth: number; readonly maxBatch: number | ((inSystem: number) => number) };
+  /** Told each time a delivery waits for the writer (`tieout serve`: the matcher gives way meanwhile). */
+  readonly pressure?: Pick<IngestPressure, 'saturated'>;
 };
 
 /** A content-derived id for a payload that carries none we can read. */
@@ -74,9 +77,10 @@ export async function archiveRaw(deps: Pick<IngestDeps, 'archive' | 'bus' | 'nor
 export function createIngest(deps: IngestDeps) {
   const counters: IngestCounters = { accepted: 0, events: 0, quarantined: 0, refused: 0, refusedBySystem: {} };
   // Deliveries arriving together are archived and published in one transaction each.
+  const saturated = deps.pressure ? { onSaturated: deps.pressure.saturated } : {};
   const commit = deps.writer
-    ? createGroupCommit<RawRecord, Outcome>(deps.writer.write, { maxInFlight: deps.writer.depth, maxBatch: deps.writer.maxBatch })
-    : createGroupCommit<RawRecord, Outcome>((records) => archiveRaw(deps, records));
+    ? createGroupCommit<RawRecord, Outcome>(deps.writer.write, { maxInFlight: deps.writer.depth, maxBatch: deps.writer.maxBatch, ...saturated })
+    : createGroupCommit<RawRecord, Outcome>((records) => archiveRaw(deps, records), saturated);
 
   const count = (o: Outcome, system: string) => {
     if (o.kind === 'accepted') {

@@ -18,7 +18,8 @@ import { DEFAULT_NORMALIZE_CONTEXT } from '#shared/sources/source.ts';
 import { historyArb } from '../../test/support/arbitraries.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
-import { createMatcher } from './matcher.ts';
+import { eventually } from '../../test/support/cli.ts';
+import { createMatcher, MAX_GIVE_WAY_MS } from './matcher.ts';
 import { replay } from './replay.ts';
 import type { Backend } from '#shared/backend.ts';
 
@@ -60,6 +61,28 @@ afterEach(async () => {
 });
 
 describe('matcher', () => {
+  it('gives way while told to (ingest saturated), but never longer than MAX_GIVE_WAY_MS in a row', async () => {
+    const events = tiedOrder('2101');
+    await archiveAndPublish(backend, events.map(canonicalEntry));
+    let busy = true;
+    const m = createMatcher({ bus: backend.bus, store: backend.store, subscription: MATCHER_SUBSCRIPTION, checkConfig: DEFAULT_CHECK_CONFIG, log: silentLogger(), now: () => NOW, giveWay: () => busy });
+    const running = m.run();
+    await new Promise((r) => setTimeout(r, MAX_GIVE_WAY_MS / 5));
+    expect(m.stats.received).toBe(0);
+    expect(m.stats.gaveWay).toBeGreaterThan(0);
+    busy = false;
+    await eventually(async () => (m.stats.applied === events.length ? true : undefined), 5_000, 'the batch applied once ingest is no longer saturated');
+    // Saturated for good: it still takes a batch after MAX_GIVE_WAY_MS.
+    busy = true;
+    const more = tiedOrder('2102');
+    await archiveAndPublish(backend, more.map(canonicalEntry));
+    const t0 = Date.now();
+    await eventually(async () => (m.stats.applied === events.length + more.length ? true : undefined), 5_000, 'a batch taken anyway');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(MAX_GIVE_WAY_MS / 2);
+    m.stop();
+    await running;
+  });
+
   it('given archived and published events, when drained, then state equals the pure fold of the same events', async () => {
     const events = history(1);
     await archiveAndPublish(backend, events.map(canonicalEntry));

@@ -21,7 +21,18 @@ export type MatcherOptions = {
   readonly leaseMs?: number;
   /** How long `run` waits before polling an empty bus again. */
   readonly idleMs?: number;
+  /**
+   * While this says true, `run` waits before its next pull (asking again every GIVE_WAY_POLL_MS),
+   * but never more than MAX_GIVE_WAY_MS in a row, so the matcher always makes progress. `tieout
+   * serve` passes whether ingest was just saturated: webhook senders wait on ingest, the matcher can catch up.
+   */
+  readonly giveWay?: () => boolean;
 };
+
+/** How often a matcher giving way (`MatcherOptions.giveWay`) asks again. */
+export const GIVE_WAY_POLL_MS = 10;
+/** The longest a matcher gives way before it takes one batch anyway. */
+export const MAX_GIVE_WAY_MS = 1_000;
 
 /** Counts since the matcher started. */
 export type MatcherStats = {
@@ -32,6 +43,8 @@ export type MatcherStats = {
   /** Messages given back because they could not be read or applied (dead-lettered after N attempts). */
   rejected: number;
   batches: number;
+  /** Times `run` waited GIVE_WAY_POLL_MS for ingest (`MatcherOptions.giveWay`). */
+  gaveWay: number;
   orders: Set<string>;
 };
 
@@ -57,8 +70,9 @@ function parse(d: Delivery): { ok: true; value: Parsed } | { ok: false; error: s
 }
 
 /** The matcher a configuration describes, over a backend's bus and store (`tieout match`, serve, its thread). */
-export function matcherFor(config: Config, backend: Pick<Backend, 'bus' | 'store'>, log: Logger, now?: () => string): Matcher {
+export function matcherFor(config: Config, backend: Pick<Backend, 'bus' | 'store'>, log: Logger, now?: () => string, giveWay?: () => boolean): Matcher {
   return createMatcher({
+    ...(giveWay ? { giveWay } : {}),
     bus: backend.bus,
     store: backend.store,
     subscription: MATCHER_SUBSCRIPTION,
@@ -77,7 +91,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
   const batchSize = options.batchSize ?? 2000;
   const leaseMs = options.leaseMs ?? 30_000;
   const idleMs = options.idleMs ?? 500;
-  const stats: MatcherStats = { received: 0, applied: 0, duplicates: 0, merged: 0, rejected: 0, batches: 0, orders: new Set() };
+  const stats: MatcherStats = { received: 0, applied: 0, duplicates: 0, merged: 0, rejected: 0, batches: 0, gaveWay: 0, orders: new Set() };
   let stopping = false;
   let wake: (() => void) | undefined;
 
@@ -94,6 +108,17 @@ export function createMatcher(options: MatcherOptions): Matcher {
     stats.rejected += deliveries.length;
     log.warn({ messages: deliveries.map((d) => ({ id: d.id, attempt: d.attempt })), error }, 'message rejected; it will be redelivered, then dead-lettered');
     await bus.nack(subscription, deliveries.map((d) => d.ackId), error);
+  }
+
+  /** Waits while `giveWay` says so, up to MAX_GIVE_WAY_MS (or until `stop`). */
+  async function gaveWay(): Promise<void> {
+    const giveWay = options.giveWay;
+    if (giveWay === undefined) return;
+    const until = Date.now() + MAX_GIVE_WAY_MS;
+    while (!stopping && Date.now() < until && giveWay()) {
+      stats.gaveWay++;
+      await new Promise((r) => setTimeout(r, GIVE_WAY_POLL_MS));
+    }
   }
 
   async function runOnce(): Promise<number> {
@@ -140,6 +165,8 @@ export function createMatcher(options: MatcherOptions): Matcher {
     },
     async run() {
       while (!stopping) {
+        await gaveWay();
+        if (stopping) break;
         const n = await runOnce();
         if (n > 0) await yieldToEventLoop();
         else if (!stopping) await new Promise<void>((resolve) => {

@@ -50,6 +50,8 @@ export function startMatcherService(deps: {
    * synchronous SQLite work never holds the HTTP server's event loop and the loop gets a core.
    */
   readonly thread?: boolean;
+  /** With `thread`: ingest's `IngestPressure.buffer` in this process, so the loop gives way while ingest is saturated. */
+  readonly ingestPressure?: SharedArrayBuffer;
   readonly push?: { readonly auth: RequestAuth };
 }): MatcherService {
   const { config, backend, log } = deps;
@@ -70,7 +72,7 @@ export function startMatcherService(deps: {
     ? createPushMatcher({ store: backend.store, checkConfig: checkConfigOf(config), log, now: deps.now, maxBatch: config.matcher.batchSize })
     : undefined;
   if (push && deps.push) pushApi({ matcher: push, auth: deps.push.auth, maxBodyBytes: config.ingest.maxBodyBytes }, app);
-  const loop = deps.pull === false ? undefined : deps.thread === true ? startMatcherThread({ config, log }) : runHere(matcherFor(config, backend, log, deps.now), log);
+  const loop = deps.pull === false ? undefined : deps.thread === true ? startMatcherThread({ config, log, ...(deps.ingestPressure ? { ingestPressure: deps.ingestPressure } : {}) }) : runHere(matcherFor(config, backend, log, deps.now), log);
   return {
     app,
     push,

@@ -12,6 +12,9 @@ import { historyArb } from '../../test/support/arbitraries.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
 import { eventually } from '../../test/support/cli.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
+import { ingestPressure } from '#shared/ingest-pressure.ts';
+import { tiedOrder } from '../../test/support/scenarios.ts';
+import { MAX_GIVE_WAY_MS } from './matcher.ts';
 import { drainInThread, MATCHER_NICE, startMatcherThread } from './thread.ts';
 
 /** The nice value of each of this process's threads, from /proc (field 19 of each task's stat). */
@@ -57,6 +60,27 @@ it.skipIf(!existsSync('/proc/self/task'))('the serving matcher thread runs at a 
     // This (the caller's) thread is untouched.
     expect(threadNices()[0]).toBe(0);
   } finally {
+    await thread.stop();
+  }
+});
+
+it.skipIf(!existsSync('/proc/self/task'))('the serving matcher thread gives way while ingest in the same process is saturated, then catches up (needs Linux /proc)', async () => {
+  const pressure = ingestPressure();
+  pressure.saturated();
+  const keepSaturated = setInterval(() => pressure.saturated(), 20);
+  const events = tiedOrder('8101');
+  await archiveAndPublish(backend, events.map(canonicalEntry));
+  const before = threadNices().filter((n) => n === MATCHER_NICE).length;
+  const thread = startMatcherThread({ config, log: silentLogger(), ingestPressure: pressure.buffer });
+  try {
+    // Once the thread runs (its nice value is set first thing), it would pull at once if it did not give way.
+    await eventually(async () => (threadNices().filter((n) => n === MATCHER_NICE).length === before + 1 ? true : undefined), 10_000, 'the matcher thread running');
+    await new Promise((r) => setTimeout(r, MAX_GIVE_WAY_MS / 3));
+    expect((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending).toBe(events.length);
+    clearInterval(keepSaturated);
+    await eventually(async () => ((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending === 0 ? true : undefined), 10_000, 'the matcher to catch up');
+  } finally {
+    clearInterval(keepSaturated);
     await thread.stop();
   }
 });

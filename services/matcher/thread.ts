@@ -30,7 +30,14 @@ export type MatcherThread = {
   stop(): Promise<void>;
 };
 
-type Options = { readonly config: Config; readonly log: Logger; readonly heapMb?: number; readonly logLevel?: string };
+type Options = {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly heapMb?: number;
+  readonly logLevel?: string;
+  /** `IngestPressure.buffer` of ingest in the same process: the pull loop gives way while ingest is saturated. */
+  readonly ingestPressure?: SharedArrayBuffer;
+};
 type FromThread = { type: 'started' } | { type: 'wait'; leased: number } | { type: 'stopped'; stats: MatcherStats };
 
 /** A batch half as large, after the thread ran out of heap on this one (its lease then returns the batch). */
@@ -38,7 +45,13 @@ const halved = (config: Config): Config => ({ ...config, matcher: { ...config.ma
 
 function spawn(config: Config, mode: 'run' | 'drain', options: Options): Worker {
   return new Worker(new URL('./worker-entry.ts', import.meta.url), {
-    workerData: { config, mode, ...(mode === 'run' ? { nice: MATCHER_NICE } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) },
+    workerData: {
+      config,
+      mode,
+      ...(mode === 'run' ? { nice: MATCHER_NICE } : {}),
+      ...(mode === 'run' && options.ingestPressure ? { ingestPressure: options.ingestPressure } : {}),
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    },
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? MATCHER_HEAP_MB, maxYoungGenerationSizeMb: MATCHER_YOUNG_HEAP_MB },
   });
 }
@@ -65,7 +78,7 @@ export function startMatcherThread(options: Options & { readonly restartMs?: num
     let oom = false;
     exited = new Promise<void>((resolve) => {
       w.on('message', (m: FromThread) => {
-        if (m.type === 'stopped') log.info({ received: m.stats.received, applied: m.stats.applied, duplicates: m.stats.duplicates, rejected: m.stats.rejected, orders: m.stats.orders.size }, 'matcher stopped');
+        if (m.type === 'stopped') log.info({ received: m.stats.received, applied: m.stats.applied, duplicates: m.stats.duplicates, rejected: m.stats.rejected, orders: m.stats.orders.size, gaveWay: m.stats.gaveWay }, 'matcher stopped');
       });
       w.on('error', (e) => {
         oom = outOfMemory(e);

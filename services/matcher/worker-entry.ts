@@ -4,12 +4,22 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openBackend } from '#shared/backend.ts';
 import type { Config } from '#shared/config.ts';
+import { ingestPressure } from '#shared/ingest-pressure.ts';
 import { createLogger } from '#shared/log.ts';
 import { matcherFor } from './matcher.ts';
 
+/** How recently ingest must have had a delivery waiting for its writer for the matcher to give way. */
+const SATURATED_WITHIN_MS = 100;
+
 const port = parentPort;
 if (port === null) throw new Error('worker-entry.ts runs only as a worker thread (see thread.ts)');
-const { config, mode, nice, logLevel } = workerData as { config: Config; mode: 'run' | 'drain'; nice?: number; logLevel?: string };
+const { config, mode, nice, logLevel, ingestPressure: pressureBuffer } = workerData as {
+  config: Config;
+  mode: 'run' | 'drain';
+  nice?: number;
+  logLevel?: string;
+  ingestPressure?: SharedArrayBuffer;
+};
 const log = createLogger({ name: 'tieout', ...(logLevel ? { level: logLevel } : {}) }).child({ thread: 'matcher' });
 if (nice !== undefined) {
   // Process 0 is the calling thread on Linux (a nice value is per thread there).
@@ -20,7 +30,9 @@ if (nice !== undefined) {
   }
 }
 const backend = await openBackend(config);
-const matcher = matcherFor(config, backend, log);
+// Ingest in the same process was saturated this recently: the loop waits before its next pull.
+const pressure = pressureBuffer ? ingestPressure(pressureBuffer) : undefined;
+const matcher = matcherFor(config, backend, log, undefined, pressure ? () => pressure.within(SATURATED_WITHIN_MS) : undefined);
 port.on('message', (message: unknown) => {
   if (message === 'stop') matcher.stop();
 });
