@@ -7,6 +7,7 @@
 //   publish:   publishes the messages on the bus, then answers the HTTP thread.
 // A batch reaches the bus only after its archive commit is durable, and batches keep their order.
 // A fourth thread checkpoints both files' WALs, so no commit of the stages waits for a checkpoint.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { embeddedPaths, MAX_ATTEMPTS } from '#shared/backend.ts';
 import { createSqliteArchive, type RenderedEntry, renderEntries } from '#shared/adapters/sqlite/archive.ts';
@@ -45,17 +46,25 @@ const CHECKPOINT_PAUSE_MS = 10;
 const from = input ?? parent;
 const to = output ?? parent;
 
-/** Does one stage's work on a batch; resolves with what the next stage needs (the last: nothing). */
-type Work = (batch: WriteRequest & InFlight) => Promise<InFlight | undefined>;
+type Batch = WriteRequest & InFlight;
+/**
+ * Does one stage's work on the batches waiting at it, in one go where it writes (one transaction
+ * and one sync for all of them); resolves with what the next stage needs of each (the last: nothing).
+ */
+type Work = (batches: readonly Batch[]) => Promise<(InFlight | undefined)[]>;
+/** The most batches a stage takes in one go. */
+const MAX_BATCHES_AT_ONCE = 8;
 const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> = {
   normalize() {
     const ctx = normalizeContextOf(config);
     return {
-      async work({ id, records }) {
-        const { entries, bad, outcomes } = normalizeRecords(records, ctx);
-        // Each event's JSON is rendered once, here: the archive stores it and the bus carries it.
-        const rendered = renderEntries(entries);
-        return { id, outcomes, entries: rendered, bad, messages: messagesOf(entries, rendered) };
+      async work(batches) {
+        return batches.map(({ id, records }) => {
+          const { entries, bad, outcomes } = normalizeRecords(records, ctx);
+          // Each event's JSON is rendered once, here: the archive stores it and the bus carries it.
+          const rendered = renderEntries(entries);
+          return { id, outcomes, entries: rendered, bad, messages: messagesOf(entries, rendered) };
+        });
       },
       close: async () => undefined,
     };
@@ -65,10 +74,11 @@ const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> =
     // far longer than SQLite's 2 MB (+5% webhooks/s once the archive passed 200,000 payloads).
     const archive = createSqliteArchive({ path: paths.archive, autoCheckpoint: false, cacheMb: 64 });
     return {
-      async work({ id, outcomes, entries = [], bad = [], messages }) {
+      async work(batches) {
+        const bad = batches.flatMap((b) => b.bad ?? []);
         if (bad.length > 0) await archive.quarantine(bad);
-        await archive.appendRendered(entries);
-        return { id, outcomes, messages };
+        await archive.appendRendered(batches.flatMap((b) => b.entries ?? []));
+        return batches.map(({ id, outcomes, messages }) => ({ id, outcomes, messages }));
       },
       close: () => archive.close(),
     };
@@ -76,10 +86,10 @@ const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> =
   publish() {
     const bus = createSqliteEventBus({ path: paths.bus, subscriptions: [MATCHER_SUBSCRIPTION], maxAttempts: MAX_ATTEMPTS, autoCheckpoint: false });
     return {
-      async work({ id, outcomes, messages }) {
-        await bus.publish(messages);
-        parent.postMessage({ id, outcomes } satisfies WriteReply);
-        return undefined;
+      async work(batches) {
+        await bus.publish(batches.flatMap((b) => b.messages));
+        for (const { id, outcomes } of batches) parent.postMessage({ id, outcomes } satisfies WriteReply);
+        return batches.map(() => undefined);
       },
       close: () => bus.close(),
     };
@@ -105,26 +115,45 @@ if (stage === 'checkpoint') {
   });
 } else {
   const { work, close } = works[stage]();
-  // One batch at a time, in arrival order, even where the work awaits.
-  let queue: Promise<void> = Promise.resolve();
-  from.on('message', (message: (WriteRequest & InFlight) | 'close') => {
-    queue = queue.then(async () => {
-      if (message === 'close') {
-        await close();
-        if (to !== parent) {
-          to.postMessage('close');
-          to.close();
-        }
-        if (from !== parent) from.close();
-        parent.close();
-        return;
+  /** Hands each batch's result on, or tells the HTTP thread why it failed. */
+  const run = async (batches: readonly Batch[]): Promise<void> => {
+    try {
+      const next = await work(batches);
+      for (const n of next) if (n !== undefined) to.postMessage(n);
+    } catch (e) {
+      // Several at once: each again alone, so one that cannot be written fails alone.
+      if (batches.length > 1) for (const b of batches) await run([b]);
+      else for (const b of batches) parent.postMessage({ id: b.id, error: (e as Error).message } satisfies WriteReply);
+    }
+  };
+  // In arrival order, one go at a time, even where the work awaits: every batch that arrived while
+  // the last go ran is taken in the next (up to MAX_BATCHES_AT_ONCE). Under load the archive and
+  // the bus then commit, and sync, once for several batches.
+  const waiting: Batch[] = [];
+  let running = false;
+  let closing = false;
+  const pump = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    while (waiting.length > 0) {
+      await run(waiting.splice(0, MAX_BATCHES_AT_ONCE));
+      // Lets the batches that arrived meanwhile in (a port delivers its messages between event-loop turns).
+      await yieldToEventLoop();
+    }
+    running = false;
+    if (closing) {
+      await close();
+      if (to !== parent) {
+        to.postMessage('close');
+        to.close();
       }
-      try {
-        const next = await work(message);
-        if (next !== undefined) to.postMessage(next);
-      } catch (e) {
-        parent.postMessage({ id: message.id, error: (e as Error).message } satisfies WriteReply);
-      }
-    });
+      if (from !== parent) from.close();
+      parent.close();
+    }
+  };
+  from.on('message', (message: Batch | 'close') => {
+    if (message === 'close') closing = true;
+    else waiting.push(message);
+    void pump();
   });
 }
