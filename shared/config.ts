@@ -410,10 +410,11 @@ export const EMBEDDED_BATCH_SIZE = 30_000;
 export const GCP_BATCH_SIZE = 2_000;
 /**
  * The most events the matcher takes per transaction in `tieout serve` when ingest runs in the same
- * process on the embedded backend. Its pull and ack are write transactions on the bus file, which
- * ingest's publish also writes: 30,000 messages hold it for about 230 ms (pull) and 105 ms (ack),
- * and every webhook in flight waits; 2,000 hold it for 13 and 9 ms (ingest p99 at 256 connections:
- * 203 ms → 79 ms, BENCHMARKS.md §7). `tieout match` keeps `matcher.batchSize`.
+ * process on the embedded backend. Its lease and ack are write transactions on the bus file, which
+ * ingest's publish also writes: 30,000 messages held it for about 230 ms (the pull, when it still
+ * read the messages inside the lock) and 105 ms (ack), and every webhook in flight waits; 2,000
+ * held it for 13 and 9 ms (ingest p99 at 256 connections: 203 ms → 79 ms, BENCHMARKS.md §7).
+ * 8,000 measured worse again (p99 69 ms) with the lease-only pull. `tieout match` keeps `matcher.batchSize`.
  */
 export const SERVE_MATCHER_BATCH_SIZE = 2_000;
 
