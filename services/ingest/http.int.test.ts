@@ -1,6 +1,7 @@
 // Ingest over HTTP against the real embedded backend: authentic in, forged out, nothing authentic dropped.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -188,6 +189,19 @@ describe.each([
     expect([quarantined.status, await quarantined.json()]).toEqual([200, { ok: true, quarantined: `shopify:${bad.headers['x-shopify-webhook-id']}` }]);
     expect((await fetch(`${base}/webhooks/shopify/extra`, { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await fetch(`${base}/ingest/stats`)).status).toBe(200);
+  });
+
+  it('a sender that hangs up halfway through its body leaves nothing stored, and the server goes on', async () => {
+    const d = shopifyDelivery('orders/create', shopifyOrder());
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const head = Object.entries({ ...d.headers, 'content-length': String(Buffer.byteLength(d.body)) }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`POST /webhooks/shopify HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n${d.body.slice(0, 20)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    expect((await send('shopify', shopifyDelivery('orders/create', shopifyOrder()))).status).toBe(200);
+    expect(await stored()).toBe(1);
   });
 
   it('a delivery that cannot be stored gets 500, so the sender delivers it again', async () => {
