@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { openBackend } from '#shared/backend.ts';
 import { runsService, SERVE_MATCHER_BATCH_SIZE, serveProblems } from '#shared/config.ts';
+import { answerErrorsInJson } from '#shared/http-errors.ts';
 import { ingestPressure } from '#shared/ingest-pressure.ts';
 import { createLogger } from '#shared/log.ts';
 import { bearerTokenAuth, idTokenAuth } from '#shared/request-auth.ts';
@@ -62,6 +63,7 @@ export async function runServe(ctx: CommandContext, signals: NodeJS.EventEmitter
   const oidc = (route: string) => idTokenAuth(idTokens, `${route} is disabled: set TIEOUT_OIDC_AUDIENCE (gcp.oidcAudience) to this service's URL`);
 
   const app = new Hono();
+  answerErrorsInJson(app, log);
   let ready = true;
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', (c) => (ready ? c.json({ ok: true }) : c.json({ ok: false, reason: 'stopping' }, 503)));
