@@ -50,6 +50,10 @@ function requestHeaders(c: Context): Record<string, string> {
   return out;
 }
 
+/** A body's declared length; undefined when it is streamed (chunked) or undeclared, so it is counted as it arrives. */
+const declaredLength = (contentLength: string | undefined, transferEncoding: string | undefined): number | undefined =>
+  contentLength === undefined || transferEncoding !== undefined ? undefined : Number(contentLength);
+
 type WebhookDeps = Pick<IngestHttpDeps, 'ingest' | 'maxBodyBytes' | 'log'>;
 /** What `POST /webhooks/:system` answers: a status and a JSON body. */
 type Answer = { readonly status: 200 | 401 | 404 | 413 | 500; readonly body: Readonly<Record<string, unknown>> };
@@ -86,8 +90,8 @@ export function webhookFastPath(deps: WebhookDeps): (req: IncomingMessage, res: 
   return (req, res) => {
     const url = req.url ?? '';
     if (req.method !== 'POST' || !url.startsWith(prefix)) return false;
-    const length = req.headers['content-length'];
-    if (length === undefined || req.headers['transfer-encoding'] !== undefined) return false;
+    const length = declaredLength(req.headers['content-length'], req.headers['transfer-encoding']);
+    if (length === undefined) return false;
     const query = url.indexOf('?');
     const system = decodeSegment(url.slice(prefix.length, query < 0 ? undefined : query));
     if (system === undefined) return false;
@@ -96,7 +100,7 @@ export function webhookFastPath(deps: WebhookDeps): (req: IncomingMessage, res: 
       res.writeHead(a.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
-    if (Number(length) > deps.maxBodyBytes) {
+    if (length > deps.maxBodyBytes) {
       reply(tooLargeAnswer(deps.maxBodyBytes));
       return true;
     }
@@ -146,10 +150,11 @@ export function ingestApi(deps: IngestHttpDeps, app: Hono = new Hono()): Hono {
    */
   const webhookLimit: MiddlewareHandler = async (c, next) => {
     const incoming = nodeRequest(c);
-    const length = incoming ? incoming.headers['content-length'] : c.req.header('content-length');
-    const streamed = (incoming ? incoming.headers['transfer-encoding'] : c.req.header('transfer-encoding')) !== undefined;
-    if (length === undefined || streamed) return limit(c, next);
-    if (Number(length) > deps.maxBodyBytes) return tooLarge(c);
+    const length = incoming
+      ? declaredLength(incoming.headers['content-length'], incoming.headers['transfer-encoding'])
+      : declaredLength(c.req.header('content-length'), c.req.header('transfer-encoding'));
+    if (length === undefined) return limit(c, next);
+    if (length > deps.maxBodyBytes) return tooLarge(c);
     await next();
   };
 

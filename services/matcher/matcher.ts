@@ -70,15 +70,19 @@ function parse(d: Delivery): { ok: true; value: Parsed } | { ok: false; error: s
 }
 
 /** The matcher a configuration describes, over a backend's bus and store (`tieout match`, serve, its thread). */
-export function matcherFor(config: Config, backend: Pick<Backend, 'bus' | 'store'>, log: Logger, now?: () => string, giveWay?: () => boolean): Matcher {
+export function matcherFor(
+  config: Config,
+  backend: Pick<Backend, 'bus' | 'store'>,
+  log: Logger,
+  options: Pick<MatcherOptions, 'now' | 'giveWay'> = {},
+): Matcher {
   return createMatcher({
-    ...(giveWay ? { giveWay } : {}),
+    ...options,
     bus: backend.bus,
     store: backend.store,
     subscription: MATCHER_SUBSCRIPTION,
     checkConfig: checkConfigOf(config),
     log,
-    ...(now ? { now } : {}),
     batchSize: config.matcher.batchSize,
     leaseMs: config.matcher.leaseSeconds * 1000,
   });

@@ -19,7 +19,7 @@ beforeEach(async () => {
   fx = await openEmbeddedFixture('tieout-replay-thread-');
   const events = fc.sample(historyArb(25, 25), { seed: 11, numRuns: 1 })[0] as CanonicalEvent[];
   await archiveAndPublish(fx.backend, events.map(canonicalEntry));
-  await matcherFor(fx.config, fx.backend, silentLogger(), () => NOW).drain();
+  await matcherFor(fx.config, fx.backend, silentLogger(), { now: () => NOW }).drain();
 });
 afterEach(async () => {
   await fx.cleanup();

@@ -72,7 +72,7 @@ export function startMatcherService(deps: {
     ? createPushMatcher({ store: backend.store, checkConfig: checkConfigOf(config), log, now: deps.now, maxBatch: config.matcher.batchSize })
     : undefined;
   if (push && deps.push) pushApi({ matcher: push, auth: deps.push.auth, maxBodyBytes: config.ingest.maxBodyBytes }, app);
-  const loop = deps.pull === false ? undefined : deps.thread === true ? startMatcherThread({ config, log, ...(deps.ingestPressure ? { ingestPressure: deps.ingestPressure } : {}) }) : runHere(matcherFor(config, backend, log, deps.now), log);
+  const loop = deps.pull === false ? undefined : deps.thread === true ? startMatcherThread({ config, log, ...(deps.ingestPressure ? { ingestPressure: deps.ingestPressure } : {}) }) : runHere(matcherFor(config, backend, log, { now: deps.now }), log);
   return {
     app,
     push,

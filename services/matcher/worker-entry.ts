@@ -32,7 +32,7 @@ if (nice !== undefined) {
 const backend = await openBackend(config);
 // Ingest in the same process was saturated this recently: the loop waits before its next pull.
 const pressure = pressureBuffer ? ingestPressure(pressureBuffer) : undefined;
-const matcher = matcherFor(config, backend, log, undefined, pressure ? () => pressure.within(SATURATED_WITHIN_MS) : undefined);
+const matcher = matcherFor(config, backend, log, pressure ? { giveWay: () => pressure.within(SATURATED_WITHIN_MS) } : {});
 port.on('message', (message: unknown) => {
   if (message === 'stop') matcher.stop();
 });
