@@ -201,6 +201,23 @@ export function archiveContract(name: string, make: () => Promise<Made>): void {
         await expect(archive.countEvents({ to: '2026-11-20' })).rejects.toThrow(RangeError);
       });
 
+      it('given a payload archived again with an event it did not carry before, when scanned by its raw id, then both events come back under it', async () => {
+        const archive = await open();
+        const first = order({ number: '1', eventId: 'shopify:again:1' });
+        const second = order({ number: '1', eventId: 'shopify:again:2' });
+        await archive.append([entry('shopify:again', at(0), [first]), entry('shopify:other', at(0), [order({ number: '2', eventId: 'shopify:other:1' })])]);
+
+        await archive.append([entry('shopify:again', at(1), [first, second])]);
+
+        const byRaw = await drain(archive.scanEvents({ rawIds: ['shopify:again'] }));
+        expect(byRaw.map((x) => [x.rawId, x.event.id])).toEqual([
+          ['shopify:again', 'shopify:again:1'],
+          ['shopify:again', 'shopify:again:2'],
+        ]);
+        expect(await archive.countEvents({ rawIds: ['shopify:again', 'shopify:other'] })).toBe(3);
+        expect((await drain(archive.scanRaw({ eventIds: ['shopify:again:2'] }))).map((r) => [r.id, r.receivedAt])).toEqual([['shopify:again', at(0)]]);
+      });
+
       it('given 1,200 payloads, when scanned by more than 500 event ids or raw ids, then exactly those come back in ingest order', async () => {
         const archive = await open();
         const all = orders('ids', 1_200);

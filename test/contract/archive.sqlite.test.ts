@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
+import { ARCHIVE_MIGRATIONS, createSqliteArchive } from '#shared/adapters/sqlite/archive.ts';
+import { openDatabase } from '#shared/adapters/sqlite/database.ts';
 import type { Archive, ArchivedEvent, ArchiveEntry } from '#shared/ports/archive.ts';
 import { at, payment } from '../support/builders.ts';
 import { archiveContract } from './archive.contract.ts';
@@ -90,6 +91,60 @@ describe('SQLite archive across processes', () => {
       expect(raws.map((r) => r.id)).toEqual(Array.from({ length: 5_000 }, (_, i) => `worker:raw:${i}`));
     } finally {
       await archive.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite archive upgrades', () => {
+  it('given an archive written before events named their payload by seq, when opened, then every event is found by its raw id through the new index', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tieout-archive-upgrade-'));
+    const path = join(dir, 'archive.db');
+    try {
+      const old = openDatabase(path, { migrations: ARCHIVE_MIGRATIONS.slice(0, 1) });
+      const insertRaw = old.prepare(`INSERT INTO raw (id, system, topic, received_at, headers, body) VALUES (?, 'stripe', 'charge.succeeded', ?, '{}', '{}')`);
+      const insertEvent = old.prepare(`INSERT INTO events (id, raw_id, kind, received_at, occurred_at, json) VALUES (?, ?, 'payment', ?, ?, ?)`);
+      for (let i = 0; i < 30; i += 1) {
+        const receivedAt = at(i / 60, '2026-11-21T00:00:00.000Z');
+        insertRaw.run(`old:raw:${i}`, receivedAt);
+        const event = { ...payment({ pi: `pi_old_${i}`, eventId: `old:evt:${i}` }), receivedAt };
+        insertEvent.run(event.id, `old:raw:${i}`, receivedAt, event.occurredAt, JSON.stringify(event));
+      }
+      old.close();
+
+      const archive = createSqliteArchive({ path });
+      try {
+        const wanted = ['old:raw:3', 'old:raw:17', 'old:raw:29'];
+        expect((await drain(archive.scanEvents({ rawIds: wanted }))).map((x) => [x.rawId, x.event.id])).toEqual([
+          ['old:raw:3', 'old:evt:3'],
+          ['old:raw:17', 'old:evt:17'],
+          ['old:raw:29', 'old:evt:29'],
+        ]);
+        await archive.append([
+          {
+            raw: { id: 'new:raw:0', system: 'stripe', topic: 'charge.succeeded', receivedAt: at(1, '2026-11-21T00:00:00.000Z'), headers: {}, body: '{}' },
+            events: [{ ...payment({ pi: 'pi_new_0', eventId: 'new:evt:0' }), receivedAt: at(1, '2026-11-21T00:00:00.000Z') }],
+          },
+        ]);
+        expect(await archive.countEvents({ rawIds: ['old:raw:0', 'new:raw:0'] })).toBe(2);
+      } finally {
+        await archive.close();
+      }
+
+      const upgraded = openDatabase(path, { migrations: ARCHIVE_MIGRATIONS });
+      try {
+        const unnamed = upgraded.prepare('SELECT count(*) AS n FROM events WHERE raw_seq IS NOT (SELECT seq FROM raw WHERE raw.id = events.raw_id)').get() as { n: number };
+        expect(unnamed.n).toBe(0);
+        const indexes = (upgraded.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+        expect(indexes).toEqual(['events_raw_seq', 'events_received_at']);
+        const plan = (upgraded.prepare(`EXPLAIN QUERY PLAN SELECT seq FROM events WHERE raw_seq IN (SELECT seq FROM raw WHERE id IN (?, ?))`).all('a', 'b') as { detail: string }[])
+          .map((r) => r.detail)
+          .join('; ');
+        expect(plan).toMatch(/SEARCH events USING (COVERING )?INDEX events_raw_seq/);
+      } finally {
+        upgraded.close();
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
