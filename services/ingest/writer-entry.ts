@@ -35,13 +35,17 @@ if (parent === null) throw new Error('writer-entry.ts runs only as a worker thre
 const { config, stage, input, output } = workerData as { config: Config; stage: WriterStage | 'checkpoint'; input?: MessagePort; output?: MessagePort };
 const paths = embeddedPaths(config.dataDir);
 /**
- * The checkpoint thread's pause between two checkpoints of the archive and the bus. Short, so each
- * checkpoint copies little and its sync of the database file is short: the stages' commit syncs
- * share the disk with it (ingest alone, 20 s at 128 connections, BENCHMARKS.md §7: every 200 ms,
- * archive checkpoints took 26 ms at the median and commits stalled up to 92 ms, p99 53–60 ms;
- * every 50 ms, p99 44–56 ms; every 10 ms, checkpoints 1.7 ms, commits at most 20 ms, p99 26–28 ms).
+ * The checkpoint thread's pause between two checkpoints of the archive and the bus while the stages
+ * write. Short, so each checkpoint copies little and its sync of the database file is short: the
+ * stages' commit syncs share the disk with it (BENCHMARKS.md §7; ingest alone, 20 s at 128
+ * connections: every 200 ms, archive checkpoints took 26 ms at the median and commits stalled up to
+ * 92 ms, p99 53–60 ms; every 50 ms, p99 44–56 ms; every 10 ms, checkpoints 1.7 ms, commits at most
+ * 20 ms, p99 26–28 ms. All services, six alternating pairs: every 10 ms, p99 32–42 ms; every 2 ms,
+ * p99 28–33 ms and webhooks/s +2%).
  */
-const CHECKPOINT_PAUSE_MS = 10;
+const CHECKPOINT_PAUSE_MS = 2;
+/** The pause after a round in which nothing was written to either file: an idle server barely polls. */
+const CHECKPOINT_IDLE_PAUSE_MS = 50;
 // The first stage reads from the HTTP thread, the last answers it; the others talk over channels.
 const from = input ?? parent;
 const to = output ?? parent;
@@ -97,11 +101,13 @@ const works: Record<WriterStage, () => { work: Work; close(): Promise<void> }> =
 };
 if (stage === 'checkpoint') {
   // The stages' connections leave checkpointing to this thread: CHECKPOINT_PAUSE_MS after each round
-  // it copies what is committed into each file again (PASSIVE: no writer waits), which keeps both WALs small.
+  // in which the stages wrote, it copies what is committed into each file again (PASSIVE: no writer
+  // waits), which keeps both WALs small; after a round with nothing written, CHECKPOINT_IDLE_PAUSE_MS.
   const files = [checkpointPassive(paths.archive), checkpointPassive(paths.bus)];
   const round = () => {
-    for (const f of files) f.checkpoint();
-    timer = setTimeout(round, CHECKPOINT_PAUSE_MS);
+    let written = false;
+    for (const f of files) if (f.checkpoint()) written = true;
+    timer = setTimeout(round, written ? CHECKPOINT_PAUSE_MS : CHECKPOINT_IDLE_PAUSE_MS);
   };
   let timer = setTimeout(round, CHECKPOINT_PAUSE_MS);
   parent.on('message', (message: 'close') => {

@@ -52,3 +52,26 @@ it('a checkpointer on a file that does not exist yet does nothing until it does'
   checkpointer.close();
   db.close();
 });
+
+it('a checkpointer says whether another connection committed since its last checkpoint, so it can pace itself', () => {
+  const path = join(dir, 'paced.sqlite');
+  const writer = openDatabase(path, { migrations: MIGRATIONS, autoCheckpoint: false });
+  const checkpointer = checkpointPassive(path);
+  const insert = writer.prepare('INSERT INTO t (body) VALUES (?)');
+
+  expect(checkpointer.checkpoint()).toBe(true); // the first look knows nothing of before
+  expect(checkpointer.checkpoint()).toBe(false);
+  insert.run('a');
+  expect(checkpointer.checkpoint()).toBe(true);
+  expect(checkpointer.checkpoint()).toBe(false);
+  writer.prepare('SELECT count(*) AS n FROM t').get(); // reading is not writing
+  expect(checkpointer.checkpoint()).toBe(false);
+  insert.run('b');
+  insert.run('c');
+  expect(checkpointer.checkpoint()).toBe(true);
+  expect(checkpointer.checkpoint()).toBe(false);
+
+  checkpointer.close();
+  expect(writer.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 3 });
+  writer.close();
+});

@@ -1,7 +1,7 @@
 // SQLite on node:sqlite, set up the way every embedded adapter needs it: WAL, busy timeout, migrations.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 export type OpenOptions = {
   /** Ordered schema migrations; migration i brings `user_version` from i to i + 1. */
@@ -48,22 +48,33 @@ export function openDatabase(path: string, options: OpenOptions): DatabaseSync {
  * copies what is committed into the database file and syncs it. Once a checkpoint has copied
  * everything, the next write starts the WAL over, so it stays small while writers keep writing.
  * Returns a function that does one checkpoint (opening the file on first use, once it exists) and
- * one that closes the connection.
+ * says whether another connection committed since its last call (so a caller can pace itself:
+ * often while writers write, seldom while they are idle), and one that closes the connection.
  */
-export function checkpointPassive(path: string): { checkpoint(): void; close(): void } {
+export function checkpointPassive(path: string): { checkpoint(): boolean; close(): void } {
   let db: DatabaseSync | undefined;
+  let readVersion: StatementSync | undefined;
+  let dataVersion: number | undefined;
   return {
     checkpoint() {
       if (db === undefined) {
-        if (!existsSync(path)) return;
+        if (!existsSync(path)) return false;
         db = new DatabaseSync(path, { timeout: 10_000 });
         db.exec('PRAGMA synchronous = FULL');
+        readVersion = db.prepare('PRAGMA data_version');
       }
+      // Changes exactly when another connection has committed since this one last asked (first time: unknown, so yes).
+      const version = (readVersion?.get() as { data_version: number }).data_version;
+      const written = version !== dataVersion;
+      dataVersion = version;
       db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      return written;
     },
     close() {
       db?.close();
       db = undefined;
+      readVersion = undefined;
+      dataVersion = undefined;
     },
   };
 }
