@@ -1,6 +1,7 @@
 // The matcher against the real embedded backend: exactly once in effect, poison to dead letter, replay = live.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,14 +13,14 @@ import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
 import type { CanonicalEvent } from '#shared/domain/events.ts';
 import { canonicalJson } from '#shared/domain/order-state.ts';
 import { applyAll } from '#shared/domain/routing.ts';
-import { silentLogger } from '#shared/log.ts';
+import { createLogger, silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { DEFAULT_NORMALIZE_CONTEXT } from '#shared/sources/source.ts';
 import { historyArb } from '../../test/support/arbitraries.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
 import { eventually } from '../../test/support/cli.ts';
-import { createMatcher, MAX_GIVE_WAY_MS } from './matcher.ts';
+import { createMatcher } from './matcher.ts';
 import { replay } from './replay.ts';
 import type { Backend } from '#shared/backend.ts';
 
@@ -61,26 +62,51 @@ afterEach(async () => {
 });
 
 describe('matcher', () => {
-  it('gives way while told to (ingest saturated), but never longer than MAX_GIVE_WAY_MS in a row', async () => {
+  it('gives way while told to (ingest saturated), but never longer than maxGiveWayMs in a row, and says when it starts and stops', async () => {
     const events = tiedOrder('2101');
     await archiveAndPublish(backend, events.map(canonicalEntry));
     let busy = true;
-    const m = createMatcher({ bus: backend.bus, store: backend.store, subscription: MATCHER_SUBSCRIPTION, checkConfig: DEFAULT_CHECK_CONFIG, log: silentLogger(), now: () => NOW, giveWay: () => busy });
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const maxGiveWayMs = 600;
+    const m = createMatcher({
+      bus: backend.bus,
+      store: backend.store,
+      subscription: MATCHER_SUBSCRIPTION,
+      checkConfig: DEFAULT_CHECK_CONFIG,
+      log: createLogger({ destination }),
+      now: () => NOW,
+      giveWay: () => busy,
+      maxGiveWayMs,
+    });
     const running = m.run();
-    await new Promise((r) => setTimeout(r, MAX_GIVE_WAY_MS / 5));
+    await new Promise((r) => setTimeout(r, maxGiveWayMs / 3));
     expect(m.stats.received).toBe(0);
     expect(m.stats.gaveWay).toBeGreaterThan(0);
     busy = false;
     await eventually(async () => (m.stats.applied === events.length ? true : undefined), 5_000, 'the batch applied once ingest is no longer saturated');
-    // Saturated for good: it still takes a batch after MAX_GIVE_WAY_MS.
+    // Saturated for good: it still takes a batch after maxGiveWayMs.
     busy = true;
     const more = tiedOrder('2102');
     await archiveAndPublish(backend, more.map(canonicalEntry));
     const t0 = Date.now();
     await eventually(async () => (m.stats.applied === events.length + more.length ? true : undefined), 5_000, 'a batch taken anyway');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(MAX_GIVE_WAY_MS / 2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(maxGiveWayMs / 2);
+    busy = false;
+    await eventually(async () => (lines.filter((l) => String(l['message']).startsWith('ingest is')).length === 4 ? true : undefined), 5_000, 'the last give-way over');
     m.stop();
     await running;
+    expect(lines.filter((l) => String(l['message']).startsWith('ingest is')).map((l) => [l['message'], l['batchAtLeastEveryMs'] ?? typeof l['gaveWayMs'], l['pending']])).toEqual([
+      ['ingest is saturated: the matcher gives way', maxGiveWayMs, undefined],
+      ['ingest is no longer saturated: the matcher catches up', 'number', events.length],
+      ['ingest is saturated: the matcher gives way', maxGiveWayMs, undefined],
+      ['ingest is no longer saturated: the matcher catches up', 'number', 0],
+    ]);
   });
 
   it('given archived and published events, when drained, then state equals the pure fold of the same events', async () => {

@@ -14,7 +14,6 @@ import { eventually } from '../../test/support/cli.ts';
 import { openEmbeddedFixture, type EmbeddedFixture } from '../../test/support/embedded.ts';
 import { ingestPressure } from '#shared/ingest-pressure.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
-import { MAX_GIVE_WAY_MS } from './matcher.ts';
 import { drainInThread, MATCHER_NICE, startMatcherThread } from './thread.ts';
 
 /** The nice value of each of this process's threads, from /proc (field 19 of each task's stat). */
@@ -75,7 +74,7 @@ it.skipIf(!existsSync('/proc/self/task'))('the serving matcher thread gives way 
   try {
     // Once the thread runs (its nice value is set first thing), it would pull at once if it did not give way.
     await eventually(async () => (threadNices().filter((n) => n === MATCHER_NICE).length === before + 1 ? true : undefined), 10_000, 'the matcher thread running');
-    await new Promise((r) => setTimeout(r, MAX_GIVE_WAY_MS / 3));
+    await new Promise((r) => setTimeout(r, 500));
     expect((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending).toBe(events.length);
     clearInterval(keepSaturated);
     await eventually(async () => ((await backend.bus.stats(MATCHER_SUBSCRIPTION)).pending === 0 ? true : undefined), 10_000, 'the matcher to catch up');
