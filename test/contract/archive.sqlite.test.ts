@@ -97,7 +97,7 @@ describe('SQLite archive across processes', () => {
 });
 
 describe('SQLite archive upgrades', () => {
-  it('given an archive written before events named their payload by seq, when opened, then every event is found by its raw id through the new index', async () => {
+  it('given an archive written before events named their payload by seq, when opened, then old and new events are found by raw id, each through an index, and no old row was rewritten', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tieout-archive-upgrade-'));
     const path = join(dir, 'archive.db');
     try {
@@ -133,14 +133,21 @@ describe('SQLite archive upgrades', () => {
 
       const upgraded = openDatabase(path, { migrations: ARCHIVE_MIGRATIONS });
       try {
-        const unnamed = upgraded.prepare('SELECT count(*) AS n FROM events WHERE raw_seq IS NOT (SELECT seq FROM raw WHERE raw.id = events.raw_id)').get() as { n: number };
-        expect(unnamed.n).toBe(0);
+        const seqs = upgraded.prepare('SELECT raw_id, raw_seq, (SELECT seq FROM raw WHERE raw.id = events.raw_id) AS expected FROM events ORDER BY seq').all() as { raw_id: string; raw_seq: number | null; expected: number }[];
+        expect(seqs.filter((r) => r.raw_id.startsWith('old:')).every((r) => r.raw_seq === null)).toBe(true);
+        expect(seqs.filter((r) => r.raw_id.startsWith('new:')).map((r) => r.raw_seq === r.expected)).toEqual([true]);
         const indexes = (upgraded.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-        expect(indexes).toEqual(['events_raw_seq', 'events_received_at']);
-        const plan = (upgraded.prepare(`EXPLAIN QUERY PLAN SELECT seq FROM events WHERE raw_seq IN (SELECT seq FROM raw WHERE id IN (?, ?))`).all('a', 'b') as { detail: string }[])
+        expect(indexes).toEqual(['events_raw_id_before_seq', 'events_raw_seq', 'events_received_at']);
+        const plan = (
+          upgraded
+            .prepare(`EXPLAIN QUERY PLAN SELECT seq FROM events WHERE (raw_seq IN (SELECT seq FROM raw WHERE id IN (?1, ?2)) OR (raw_seq IS NULL AND raw_id IN (?1, ?2))) AND seq <= ?`)
+            .all('a', 'b', 9) as { detail: string }[]
+        )
           .map((r) => r.detail)
           .join('; ');
-        expect(plan).toMatch(/SEARCH events USING (COVERING )?INDEX events_raw_seq/);
+        expect(plan).toMatch(/INDEX events_raw_seq/);
+        expect(plan).toMatch(/INDEX events_raw_id_before_seq/);
+        expect(plan).not.toMatch(/SCAN events/);
       } finally {
         upgraded.close();
       }

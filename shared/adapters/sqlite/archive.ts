@@ -83,12 +83,14 @@ export const ARCHIVE_MIGRATIONS: readonly string[] = [
   `,
   // Events name their payload by its seq too, and are found by it: raw seqs only grow, so each insert
   // adds to the index's last page, where an index of raw ids (random keys) put a whole page of its
-  // own into the WAL, and again into the file at the checkpoint, for every event.
+  // own into the WAL, and again into the file at the checkpoint, for every event. Events archived
+  // before keep no seq (filling it in would rewrite every row of a large archive in one
+  // transaction) and stay found by raw id through an index of just those rows.
   `
   ALTER TABLE events ADD COLUMN raw_seq INTEGER;
-  UPDATE events SET raw_seq = (SELECT seq FROM raw WHERE raw.id = events.raw_id);
+  CREATE INDEX events_raw_seq ON events (raw_seq) WHERE raw_seq IS NOT NULL;
+  CREATE INDEX events_raw_id_before_seq ON events (raw_id) WHERE raw_seq IS NULL;
   DROP INDEX events_raw_id;
-  CREATE INDEX events_raw_seq ON events (raw_seq);
   `,
 ];
 
@@ -207,10 +209,12 @@ export function createSqliteArchive(options: SqliteArchiveOptions): SqliteArchiv
       const out = new Set<number>();
       for (const chunk of chunks(unique(ids), MAX_IDS_PER_QUERY)) {
         const marks = chunk.map(() => '?').join(', ');
+        // The same ids twice in one statement, bound once (a plain ? after them takes the next number).
+        const numbered = chunk.map((_, i) => `?${i + 1}`).join(', ');
         const where =
           table === 'events'
             ? column === 'raw'
-              ? `raw_seq IN (SELECT seq FROM raw WHERE id IN (${marks}))`
+              ? `(raw_seq IN (SELECT seq FROM raw WHERE id IN (${numbered})) OR (raw_seq IS NULL AND raw_id IN (${numbered})))`
               : `id IN (${marks})`
             : column === 'raw'
               ? `id IN (${marks})`
