@@ -1,14 +1,12 @@
-import { Writable } from 'node:stream';
 import { Hono } from 'hono';
 import { expect, it } from 'vitest';
 import { answerErrorsInJson } from './http-errors.ts';
-import { createLogger } from './log.ts';
+import { captureLog } from '../test/support/log.ts';
 
 it('logs what a route throws as one JSON line (method, path, message) and answers 500 in JSON', async () => {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+  const logs = captureLog();
   const app = new Hono();
-  answerErrorsInJson(app, createLogger({ destination }));
+  answerErrorsInJson(app, logs.log);
   app.post('/boom', () => {
     throw new Error('disk full');
   });
@@ -18,6 +16,7 @@ it('logs what a route throws as one JSON line (method, path, message) and answer
   const res = await app.request('/boom', { method: 'POST', body: 'card 4242 4242 4242 4242' });
   expect([res.status, await res.json()]).toEqual([500, { error: 'internal error' }]);
   expect((await app.request('/gone', { method: 'POST' })).status).toBe(500);
+  const lines = logs.records();
   expect(lines.map((l) => [l['severity'], l['message'], l['method'], l['path'], l['error']])).toEqual([
     ['ERROR', 'request failed', 'POST', '/boom', 'disk full'],
     ['WARNING', 'the sender hung up before its request was read', 'POST', '/gone', 'aborted'],

@@ -1,7 +1,6 @@
 // The matcher against the real embedded backend: exactly once in effect, poison to dead letter, replay = live.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,13 +12,14 @@ import { DEFAULT_CHECK_CONFIG } from '#shared/domain/checks.ts';
 import type { CanonicalEvent } from '#shared/domain/events.ts';
 import { canonicalJson } from '#shared/domain/order-state.ts';
 import { applyAll } from '#shared/domain/routing.ts';
-import { createLogger, silentLogger } from '#shared/log.ts';
+import { silentLogger } from '#shared/log.ts';
 import { MATCHER_SUBSCRIPTION } from '#shared/ports/event-bus.ts';
 import { DEFAULT_NORMALIZE_CONTEXT } from '#shared/sources/source.ts';
 import { historyArb } from '../../test/support/arbitraries.ts';
 import { tiedOrder } from '../../test/support/scenarios.ts';
 import { archiveAndPublish, canonicalEntry } from '../ingest/publish.ts';
 import { eventually } from '../../test/support/cli.ts';
+import { captureLog } from '../../test/support/log.ts';
 import { createMatcher } from './matcher.ts';
 import { replay } from './replay.ts';
 import type { Backend } from '#shared/backend.ts';
@@ -66,20 +66,15 @@ describe('matcher', () => {
     const events = tiedOrder('2101');
     await archiveAndPublish(backend, events.map(canonicalEntry));
     let busy = true;
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const logs = captureLog();
+    const giveWayLines = () => logs.records().filter((l) => String(l['message']).startsWith('ingest is'));
     const maxGiveWayMs = 600;
     const m = createMatcher({
       bus: backend.bus,
       store: backend.store,
       subscription: MATCHER_SUBSCRIPTION,
       checkConfig: DEFAULT_CHECK_CONFIG,
-      log: createLogger({ destination }),
+      log: logs.log,
       now: () => NOW,
       giveWay: () => busy,
       maxGiveWayMs,
@@ -98,10 +93,10 @@ describe('matcher', () => {
     await eventually(async () => (m.stats.applied === events.length + more.length ? true : undefined), 5_000, 'a batch taken anyway');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(maxGiveWayMs / 2);
     busy = false;
-    await eventually(async () => (lines.filter((l) => String(l['message']).startsWith('ingest is')).length === 4 ? true : undefined), 5_000, 'the last give-way over');
+    await eventually(async () => (giveWayLines().length === 4 ? true : undefined), 5_000, 'the last give-way over');
     m.stop();
     await running;
-    expect(lines.filter((l) => String(l['message']).startsWith('ingest is')).map((l) => [l['message'], l['batchAtLeastEveryMs'] ?? typeof l['gaveWayMs'], l['pending']])).toEqual([
+    expect(giveWayLines().map((l) => [l['message'], l['batchAtLeastEveryMs'] ?? typeof l['gaveWayMs'], l['pending']])).toEqual([
       ['ingest is saturated: the matcher gives way', maxGiveWayMs, undefined],
       ['ingest is no longer saturated: the matcher catches up', 'number', events.length],
       ['ingest is saturated: the matcher gives way', maxGiveWayMs, undefined],

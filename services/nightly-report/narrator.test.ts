@@ -1,17 +1,17 @@
 // The narrators and narrateReport: the official Anthropic client against a local server, and every way back to the template.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Classified } from '#shared/domain/classification.ts';
 import { narrationFactsOf } from '#shared/domain/narration-check.ts';
 import { buildReport, type Report } from '#shared/domain/report.ts';
-import { createLogger, silentLogger } from '#shared/log.ts';
+import { silentLogger } from '#shared/log.ts';
 import type { NarrationFacts, Narrator } from '#shared/ports/narrator.ts';
 import { createAnthropicNarrator, NARRATION_TOOL, SYSTEM_PROMPT } from './anthropic-narrator.ts';
 import { narrateReport } from './narrate.ts';
 import { createTemplateNarrator } from './template-narrator.ts';
 import { classifiedBreak, type BreakSpec } from '../../test/support/classified.ts';
+import { captureLog } from '../../test/support/log.ts';
 
 const API_KEY = 'sk-ant-test-0123456789';
 const MODEL = 'claude-test-model';
@@ -121,18 +121,6 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
-
-function captureLog() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination });
-  return { log, text: () => lines.join(''), records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 function modelNarrator(log = silentLogger(), timeoutMs = 2_000): Narrator {
   return createAnthropicNarrator({ apiKey: API_KEY, model: MODEL, timeoutMs, maxTokens: 1_500, baseURL, log });

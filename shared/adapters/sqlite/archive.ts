@@ -208,13 +208,12 @@ export function createSqliteArchive(options: SqliteArchiveOptions): SqliteArchiv
     const select = (ids: readonly string[], column: 'raw' | 'event'): Set<number> => {
       const out = new Set<number>();
       for (const chunk of chunks(unique(ids), MAX_IDS_PER_QUERY)) {
-        const marks = chunk.map(() => '?').join(', ');
-        // The same ids twice in one statement, bound once (a plain ? after them takes the next number).
-        const numbered = chunk.map((_, i) => `?${i + 1}`).join(', ');
+        // Numbered, so a statement can name the ids twice and bind them once (a plain ? after them takes the next number).
+        const marks = chunk.map((_, i) => `?${i + 1}`).join(', ');
         const where =
           table === 'events'
             ? column === 'raw'
-              ? `(raw_seq IN (SELECT seq FROM raw WHERE id IN (${numbered})) OR (raw_seq IS NULL AND raw_id IN (${numbered})))`
+              ? `(raw_seq IN (SELECT seq FROM raw WHERE id IN (${marks})) OR (raw_seq IS NULL AND raw_id IN (${marks})))`
               : `id IN (${marks})`
             : column === 'raw'
               ? `id IN (${marks})`
